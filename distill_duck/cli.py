@@ -1,0 +1,208 @@
+"""The distill-duck command line (SPEC section 11)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, NoReturn
+
+from distill_duck import __version__
+from distill_duck.errors import DistillError, UsageError
+from distill_duck.lakehouse import resolve_root
+from distill_duck.pipeline import EXPORTERS, RunOptions, run_exporters
+
+ISO_8601 = re.compile(
+    r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$"
+)
+
+DESCRIPTION = """\
+Turn logged LLM-agent runs into clean training data: a RAG corpus, an SFT set and a
+preference set, behind a contamination firewall. Refused inputs land in
+exports/quarantine/ with a structured reason; nothing is dropped silently.
+
+The root (--root, else $LH_DISTILL_ROOT, else the current directory) holds
+data/scored-runs/YYYY/MM/DD/*.jsonl and data/evidence/YYYY/MM/DD/*.jsonl."""
+
+EXPORT_HELP = {
+    "export-rag": "export the RAG corpus to exports/rag/playbooks.jsonl",
+    "export-sft": "export the SFT set to exports/sft/instruction_response.jsonl",
+    "export-preference": "export preference pairs to exports/preference/chosen_rejected.jsonl",
+    "export-all": "run all three exporters over one read of the inputs",
+}
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse with the one-line errors of SPEC section 11 (exit 2)."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{message} (see `{self.prog} --help`)")
+
+
+def _recorded_at(value: str) -> str:
+    if not ISO_8601.match(value):
+        raise argparse.ArgumentTypeError(
+            f"--recorded-at {value!r} is not an ISO-8601 timestamp like 2026-04-27T03:57:40.123Z"
+        )
+    return value
+
+
+def _positive(value: str) -> int:
+    try:
+        n = int(value)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"--max-pairs-per-task must be a whole number >= 1, not {value!r}")
+    return n
+
+
+def _add_root(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--root", metavar="DIR", help="lakehouse root (default: $LH_DISTILL_ROOT or .)")
+
+
+def build_parser() -> Parser:
+    parser = Parser(prog="distill-duck", description=DESCRIPTION,
+                    formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"distill-duck {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
+    sub.required = True
+
+    for name, text in EXPORT_HELP.items():
+        p = sub.add_parser(name, help=text, description=text[0].upper() + text[1:] + ".")
+        _add_root(p)
+        p.add_argument("--recorded-at", metavar="ISO", type=_recorded_at,
+                       help="timestamp written into every row (default: now, UTC); fix it for reproducible runs")
+        p.add_argument("--include-review", action="store_true",
+                       help="RAG: also export needs_human_review runs (rejected never)")
+        p.add_argument("--include-partial", action="store_true",
+                       help="SFT: also export partially_accepted runs (rejected and needs_human_review never)")
+        p.add_argument("--max-pairs-per-task", metavar="N", type=_positive, default=5,
+                       help="preference: candidate pairs per task (default 5)")
+        p.add_argument("--dry-run", action="store_true",
+                       help="read everything, write nothing, report what a real run would do")
+        p.add_argument("--json", action="store_true", help="print exactly one JSON summary object")
+
+    p = sub.add_parser("models", help="list the SQL models in run order with their dependencies")
+    p.add_argument("--json", action="store_true", help="print the list as JSON")
+    p = sub.add_parser("compile", help="print a model's rendered SQL")
+    p.add_argument("model", help="model name (see `distill-duck models`)")
+    _add_root(p)
+
+    p = sub.add_parser("demo", help="write a deterministic sample lakehouse into DIR")
+    p.add_argument("dir", metavar="DIR", help="where to write (created if missing)")
+    p.add_argument("--runs", type=int, default=2000, help="scored runs to generate (default 2000)")
+    p.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+        return dispatch(args)
+    except DistillError as e:
+        print(f"distill-duck: error: {e}", file=sys.stderr)
+        return e.exit_code
+    except KeyboardInterrupt:
+        print("distill-duck: interrupted; outputs are as they were before the run", file=sys.stderr)
+        return 130
+
+
+def dispatch(args: argparse.Namespace) -> int:
+    if args.command in EXPORT_HELP:
+        return cmd_export(args)
+    if args.command == "models":
+        return cmd_models(args)
+    if args.command == "compile":
+        return cmd_compile(args)
+    if args.command == "demo":
+        return cmd_demo(args)
+    raise UsageError(f"unknown command {args.command!r}")
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    root = resolve_root(args.root)
+    options = RunOptions(
+        include_review=args.include_review,
+        include_partial=args.include_partial,
+        max_pairs_per_task=args.max_pairs_per_task,
+        dry_run=args.dry_run,
+        **({"recorded_at": args.recorded_at} if args.recorded_at else {}),
+    )
+    exporters = list(EXPORTERS) if args.command == "export-all" else [args.command.removeprefix("export-")]
+    result = run_exporters(root, exporters, options)
+    if args.json:
+        out: Any = result.summaries if args.command == "export-all" else result.summaries[exporters[0]]
+        print(json.dumps(out, ensure_ascii=False))
+    else:
+        for target, what in result.repaired.items():
+            print(f"repaired torn last line of {target}: {what}")
+        print(format_summaries(result.summaries))
+    return 0
+
+
+def format_summaries(summaries: dict[str, dict[str, Any]]) -> str:
+    lines = []
+    for name, s in summaries.items():
+        head = f"{name}: read {s['records_read']} records from {s['scored_files_read']} files"
+        if s["dry_run"]:
+            head += " (dry run: nothing written)"
+        lines.append(head)
+        lines.append(f"  exported          {s['records_exported']:>8}  -> {s['output_path']}")
+        lines.append(f"  quarantined       {s['records_quarantined']:>8}  -> exports/quarantine/{name}.jsonl")
+        for reason, n in s["quarantine_by_reason"].items():
+            lines.append(f"    {reason:<28}{n:>6}")
+        lines.append(f"  skipped_existing  {s['skipped_existing']:>8}")
+        if name == "preference":
+            lines.append(f"  tasks with pairs  {s['task_ids_with_pairs']:>8}")
+            lines.append(f"  tasks without     {s['insufficient_pair_task_ids']:>8}")
+            lines.append(f"  records skipped   {s['records_skipped']:>8}")
+        lines.append(f"  input errors      {s['input_errors']:>8}  (see input_errors in warehouse.duckdb)")
+    return "\n".join(lines)
+
+
+def cmd_models(args: argparse.Namespace) -> int:
+    from distill_duck.runner import Project
+
+    models = Project(RunOptions().context()).ordered()
+    if args.json:
+        print(json.dumps([{"name": m.name, "stage": m.stage, "depends_on": list(m.depends_on),
+                           **({"export": m.config["export"]} if "export" in m.config else {})}
+                          for m in models], indent=1))
+        return 0
+    width = max(len(m.name) for m in models)
+    for m in models:
+        deps = ", ".join(m.depends_on) or "-"
+        extra = f"  => {m.config['export']}" if "export" in m.config else ""
+        print(f"{m.stage + '/':<12}{m.name:<{width}}  <- {deps}{extra}")
+    return 0
+
+
+def cmd_compile(args: argparse.Namespace) -> int:
+    from distill_duck.runner import Project
+
+    project = Project(RunOptions().context())
+    if args.model not in project.models:
+        raise UsageError(f"no model named {args.model!r}; `distill-duck models` lists them")
+    print(project.models[args.model].sql)
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from distill_duck.demo import write_demo
+
+    if args.runs < 1:
+        raise UsageError("--runs must be at least 1")
+    root = Path(args.dir)
+    if root.exists() and not root.is_dir():
+        raise UsageError(f"{args.dir!r} is a file; pass a directory for the demo lakehouse")
+    counts = write_demo(root, runs=args.runs, seed=args.seed)
+    print(f"wrote a demo lakehouse to {root}: " + ", ".join(f"{k}={v}" for k, v in counts.items()))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,62 @@
+"""The lakehouse root: where things are, which partition files exist (SPEC section 1)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from distill_duck.errors import UsageError
+
+SCORED_DIR = "data/scored-runs"
+EVIDENCE_DIR = "data/evidence"
+
+DATASETS = {
+    "rag": "exports/rag/playbooks.jsonl",
+    "sft": "exports/sft/instruction_response.jsonl",
+    "preference": "exports/preference/chosen_rejected.jsonl",
+}
+QUARANTINES = {name: f"exports/quarantine/{name}.jsonl" for name in DATASETS}
+OUTPUTS = tuple(DATASETS.values()) + tuple(QUARANTINES.values())
+WAREHOUSE = "warehouse.duckdb"
+
+
+def resolve_root(root: str | os.PathLike[str] | None) -> Path:
+    """--root, else $LH_DISTILL_ROOT, else the current directory; it must be a directory."""
+    raw = root if root is not None else os.environ.get("LH_DISTILL_ROOT") or "."
+    path = Path(raw).expanduser()
+    if not path.exists():
+        raise UsageError(f"root {str(raw)!r} does not exist; pass --root DIR or set LH_DISTILL_ROOT")
+    if not path.is_dir():
+        raise UsageError(f"root {str(raw)!r} is not a directory; pass the lakehouse directory")
+    return path.resolve()
+
+
+@dataclass(frozen=True)
+class Lakehouse:
+    root: Path
+
+    def partition_files(self, kind_dir: str) -> list[str]:
+        """Files ending in .jsonl exactly three directory levels below kind_dir, as root-relative
+        POSIX paths in byte order (SPEC section 1)."""
+        base = self.root / kind_dir
+        found = []
+        for dirpath, dirnames, filenames in os.walk(base, followlinks=True):
+            depth = len(Path(dirpath).relative_to(base).parts)
+            if depth >= 3:
+                dirnames[:] = []  # deeper levels are never partitions
+            if depth != 3:
+                continue
+            for name in filenames:
+                if name.endswith(".jsonl") and os.path.isfile(os.path.join(dirpath, name)):
+                    found.append(Path(dirpath, name).relative_to(self.root).as_posix())
+        return sorted(found, key=lambda p: p.encode("utf-8", "surrogateescape"))
+
+    def scored_files(self) -> list[str]:
+        return self.partition_files(SCORED_DIR)
+
+    def evidence_files(self) -> list[str]:
+        return self.partition_files(EVIDENCE_DIR)
+
+    def path(self, rel: str) -> Path:
+        return self.root / rel

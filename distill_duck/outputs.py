@@ -1,0 +1,120 @@
+"""Output files: torn-line repair and atomic appends (SPEC section 3).
+
+Every change to an output file is made on a copy in the same directory, flushed to disk,
+then renamed over the original: a crash leaves the file as it was or as it became, never
+half-written.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def replace_atomically(target: Path, write: Callable[[Path], None]) -> None:
+    """Call ``write(tmp)`` on a temporary file beside ``target``, then rename it over target."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.close(fd)
+    tmp = Path(name)
+    try:
+        write(tmp)
+        with open(tmp, "rb+") as f:
+            os.fsync(f.fileno())
+        os.replace(tmp, target)
+        _fsync_dir(target.parent)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def append_atomically(target: Path, new_lines: Path) -> int:
+    """Append the bytes of ``new_lines`` to ``target`` (created if missing); return bytes added."""
+    added = new_lines.stat().st_size
+    if added == 0:
+        return 0
+
+    def write(tmp: Path) -> None:
+        with open(tmp, "wb") as out:
+            if target.exists():
+                with open(target, "rb") as old:
+                    shutil.copyfileobj(old, out, 1 << 20)
+            with open(new_lines, "rb") as new:
+                shutil.copyfileobj(new, out, 1 << 20)
+
+    replace_atomically(target, write)
+    return added
+
+
+def torn_tail(target: Path) -> bytes | None:
+    """The bytes after the last newline of ``target`` when it does not end in one, else None."""
+    if not target.is_file():
+        return None
+    size = target.stat().st_size
+    if size == 0:
+        return None
+    with open(target, "rb") as f:
+        # read backwards in blocks until a newline is found
+        block, pos, tail = 1 << 16, size, b""
+        while pos > 0:
+            step = min(block, pos)
+            pos -= step
+            f.seek(pos)
+            chunk = f.read(step)
+            tail = chunk + tail
+            nl = tail.rfind(b"\n")
+            if nl >= 0:
+                tail = tail[nl + 1:]
+                break
+    return tail or None
+
+
+def repair_torn(target: Path, is_json_object: Callable[[bytes], bool]) -> str | None:
+    """Give a torn last line its newline when it is a JSON object; otherwise move it to
+    ``<target>.torn`` and cut it off. Returns what was done, or None when nothing was torn."""
+    tail = torn_tail(target)
+    if tail is None:
+        return None
+    keep = target.stat().st_size - len(tail)
+    if is_json_object(tail):
+        def finish(tmp: Path) -> None:
+            shutil.copyfile(target, tmp)
+            with open(tmp, "ab") as f:
+                f.write(b"\n")
+
+        replace_atomically(target, finish)
+        return "completed"
+    torn = target.with_name(target.name + ".torn")
+
+    def save_torn(tmp: Path) -> None:
+        if torn.exists():
+            shutil.copyfile(torn, tmp)
+        with open(tmp, "ab") as f:
+            f.write(tail + b"\n")
+
+    def cut(tmp: Path) -> None:
+        with open(target, "rb") as old, open(tmp, "wb") as out:
+            remaining = keep
+            while remaining:
+                chunk = old.read(min(1 << 20, remaining))
+                if not chunk:
+                    break
+                out.write(chunk)
+                remaining -= len(chunk)
+
+    # the torn line is saved first: a crash between the two steps repeats the cut, and the
+    # .torn file may then hold the line twice, but nothing is lost
+    replace_atomically(torn, save_torn)
+    replace_atomically(target, cut)
+    return "moved to " + torn.name

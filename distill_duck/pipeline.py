@@ -1,0 +1,181 @@
+"""One exporter run: discover inputs, repair outputs, run the models, append, summarise.
+
+All record-level work happens in the SQL models; this module moves files and numbers.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from distill_duck.errors import DistillError
+from distill_duck.lakehouse import DATASETS, EVIDENCE_DIR, OUTPUTS, QUARANTINES, Lakehouse
+from distill_duck.outputs import append_atomically, repair_torn
+from distill_duck.runner import Model, Project
+from distill_duck.sqlquote import lit
+
+EXPORTERS = ("rag", "sft", "preference")
+SUMMARY_KEYS = (
+    "exporter", "dry_run", "scored_files_read", "records_read", "records_exported",
+    "records_quarantined", "skipped_existing", "quarantine_by_reason", "input_errors",
+    "output_path",
+)
+PREFERENCE_KEYS = ("task_ids_with_pairs", "insufficient_pair_task_ids", "records_skipped")
+
+
+def now_iso() -> str:
+    """Now, formatted like 2026-04-27T03:57:40.123Z (SPEC section 3)."""
+    t = datetime.now(timezone.utc)
+    return t.strftime("%Y-%m-%dT%H:%M:%S.") + f"{t.microsecond // 1000:03d}Z"
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    recorded_at: str = field(default_factory=now_iso)
+    include_review: bool = False
+    include_partial: bool = False
+    max_pairs_per_task: int = 5
+    dry_run: bool = False
+
+    def context(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class RunResult:
+    summaries: dict[str, dict[str, Any]]
+    timings: dict[str, float]
+    written: dict[str, int]
+    repaired: dict[str, str]
+
+
+def connect(database: str = ":memory:", spill_dir: Path | None = None) -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection with the limits the runner always sets."""
+    config: dict[str, Any] = {"memory_limit": os.environ.get("DISTILL_DUCK_MEMORY_LIMIT", "2GB")}
+    con = duckdb.connect(database, config=config)
+    if spill_dir is not None:
+        spill_dir.mkdir(parents=True, exist_ok=True)
+        con.execute(f"SET temp_directory = {lit(str(spill_dir))}")
+    return con
+
+
+def set_inputs(con: duckdb.DuckDBPyConnection, lake: Lakehouse, output_files: Sequence[str]) -> int:
+    """Bind the discovered files as DuckDB variables the models read; return scored file count."""
+    root = str(lake.root)
+    scored = lake.scored_files()
+    values = {
+        "root_prefix": root.rstrip("/") + "/",
+        "scored_paths": [str(lake.path(p)) for p in scored],
+        "evidence_paths": [str(lake.path(p)) for p in lake.partition_files(EVIDENCE_DIR)],
+        "output_paths": [str(lake.path(p)) for p in output_files],
+    }
+    for name, value in values.items():
+        cast = "::VARCHAR[]" if isinstance(value, list) else "::VARCHAR"
+        con.execute(f"SET VARIABLE {name} = ?{cast}", [value])
+    return len(scored)
+
+
+def exporter_models(project: Project, exporters: Iterable[str]) -> list[Model]:
+    """The export models (those with an ``export`` config) of the given exporters."""
+    names = tuple(f"{e}_" for e in exporters)
+    return [m for m in project.models.values() if "export" in m.config and m.name.startswith(names)]
+
+
+def is_json_object(con: duckdb.DuckDBPyConnection) -> Callable[[bytes], bool]:
+    def check(raw: bytes) -> bool:
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            return False
+        row = con.execute(
+            "SELECT strict_json_valid(?1) AND json_type(?1) = 'OBJECT'", [text]
+        ).fetchone()
+        return bool(row and row[0])
+
+    return check
+
+
+def run_exporters(
+    root: Path,
+    exporters: Sequence[str],
+    options: RunOptions,
+    on_model: Callable[[Model], None] | None = None,
+) -> RunResult:
+    lake = Lakehouse(root)
+    project = Project(options.context())
+    state_dir = root / ".distill_duck"
+    con = connect(spill_dir=state_dir / "spill")
+    try:
+        project.install_macros(con)
+        repaired: dict[str, str] = {}
+        if not options.dry_run:
+            check = is_json_object(con)
+            for rel in OUTPUTS:
+                done = repair_torn(lake.path(rel), check)
+                if done:
+                    repaired[rel] = done
+        existing = [] if options.dry_run else [p for p in OUTPUTS if lake.path(p).is_file()]
+        set_inputs(con, lake, existing)
+
+        exports = exporter_models(project, exporters)
+        select = [m.name for m in exports] + [f"{e}_summary" for e in exporters]
+        timings = project.run(con, select, on_model=on_model)
+
+        written: dict[str, int] = {}
+        if not options.dry_run:
+            started = time.perf_counter()
+            for model in exports:
+                target = model.config["export"]
+                written[target] = write_export(con, model, lake.path(target), state_dir)
+            timings["write_exports"] = time.perf_counter() - started
+
+        summaries = {e: read_summary(con, e, options) for e in exporters}
+        return RunResult(summaries, timings, written, repaired)
+    finally:
+        con.close()
+
+
+def write_export(con: duckdb.DuckDBPyConnection, model: Model, target: Path, state_dir: Path) -> int:
+    """COPY a model's new lines to a scratch file, then append them atomically to target."""
+    relation = f'"{model.name}"'
+    nulls = con.execute(f"SELECT count(*) FROM {relation} WHERE jsonl IS NULL").fetchone()
+    if nulls and nulls[0]:
+        raise DistillError(
+            f"model {model.name!r} built {nulls[0]} empty lines; nothing was written "
+            "(this is a bug: please report it with the input that caused it)"
+        )
+    state_dir.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix=f"{model.name}.", suffix=".jsonl", dir=state_dir)
+    os.close(fd)
+    scratch = Path(name)
+    try:
+        con.execute(
+            f"COPY (SELECT jsonl FROM {relation}) TO {lit(str(scratch))} "
+            "(FORMAT csv, HEADER false, QUOTE '', ESCAPE '', DELIMITER '\x1f')"
+        )
+        return append_atomically(target, scratch)
+    finally:
+        scratch.unlink(missing_ok=True)
+
+
+def read_summary(con: duckdb.DuckDBPyConnection, exporter: str, options: RunOptions) -> dict[str, Any]:
+    cur = con.execute(f'SELECT * FROM "{exporter}_summary"')
+    row = cur.fetchone()
+    assert row is not None and cur.description is not None
+    values = dict(zip([d[0] for d in cur.description], row))
+    values["dry_run"] = options.dry_run
+    values["quarantine_by_reason"] = dict(sorted(json.loads(values["quarantine_by_reason"]).items()))
+    keys = SUMMARY_KEYS + (PREFERENCE_KEYS if exporter == "preference" else ())
+    return {k: values[k] for k in keys}
+
+
+__all__ = ["DATASETS", "EXPORTERS", "QUARANTINES", "RunOptions", "RunResult", "run_exporters"]

@@ -1,0 +1,199 @@
+"""The model runner: discover the SQL models, render them, order them, run them.
+
+A model is one ``.sql`` file under ``sql/`` (outside ``sql/macros/``); it creates one
+relation named after the file. Its dependencies are the relations its rendered SQL reads,
+found by parsing it with sqlglot, so nobody keeps a dependency list by hand.
+Files under ``sql/macros/`` hold DuckDB macros (run first, in file-name order) and jinja
+macros that models import.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import jinja2
+import sqlglot
+from sqlglot import exp
+
+from distill_duck.errors import DistillError
+from distill_duck.sqlquote import ident, lit
+
+# Installed wheels carry the models inside the package; a source checkout has them at the top.
+_PACKAGE_DIR = Path(__file__).resolve().parent
+SQL_DIR = _PACKAGE_DIR / "sql" if (_PACKAGE_DIR / "sql").is_dir() else _PACKAGE_DIR.parent / "sql"
+MACRO_DIR = "macros"
+
+
+@dataclass(frozen=True)
+class Model:
+    name: str
+    path: Path
+    stage: str
+    sql: str
+    depends_on: tuple[str, ...]
+    config: Mapping[str, Any] = field(default_factory=dict)
+
+
+class Project:
+    """The models under one ``sql/`` folder, rendered with one set of run options."""
+
+    def __init__(self, context: Mapping[str, Any] | None = None, sql_dir: Path = SQL_DIR):
+        self.sql_dir = sql_dir
+        self.context = dict(context or {})
+        self.env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(str(sql_dir)),
+            undefined=jinja2.StrictUndefined,
+            keep_trailing_newline=True,
+        )
+        # run options are globals so that imported jinja macros see them too
+        self.env.globals.update(self.context, lit=lit, ident=ident)
+        self._models: dict[str, Model] | None = None
+
+    # -- discovery and rendering -------------------------------------------------------
+    def model_paths(self) -> dict[str, Path]:
+        paths: dict[str, Path] = {}
+        for path in sorted(self.sql_dir.rglob("*.sql")):
+            rel = path.relative_to(self.sql_dir)
+            if rel.parts[0] == MACRO_DIR:
+                continue
+            if path.stem in paths:
+                raise DistillError(
+                    f"two models are named {path.stem!r}: {paths[path.stem]} and {path}; "
+                    "rename one (a model's file name is its relation name)"
+                )
+            paths[path.stem] = path
+        return paths
+
+    def macro_sql(self) -> list[tuple[str, str]]:
+        """The DuckDB macro definitions, rendered, in file-name order."""
+        out = []
+        for path in sorted((self.sql_dir / MACRO_DIR).glob("*.sql")):
+            sql = self._render(path).strip()
+            if sql:
+                out.append((path.name, sql))
+        return out
+
+    def _render(self, path: Path, config: dict[str, Any] | None = None) -> str:
+        template = self.env.get_template(path.relative_to(self.sql_dir).as_posix())
+
+        def set_config(**kwargs: Any) -> str:
+            if config is not None:
+                config.update(kwargs)
+            return ""
+
+        try:
+            return template.render(config=set_config)
+        except jinja2.TemplateError as e:
+            raise DistillError(f"model {path.stem!r} does not render: {e}") from e
+
+    def _load(self) -> dict[str, Model]:
+        paths = self.model_paths()
+        models = {}
+        for name, path in paths.items():
+            config: dict[str, Any] = {}
+            sql = self._render(path, config).strip().rstrip(";")
+            deps = _references(name, sql)
+            unknown = sorted(d for d in deps if d not in paths)
+            if unknown:
+                raise DistillError(
+                    f"model {name!r} reads {', '.join(map(repr, unknown))}, which is not a model; "
+                    f"add sql/.../{unknown[0]}.sql or fix the name"
+                )
+            stage = path.parent.relative_to(self.sql_dir).as_posix()
+            models[name] = Model(name, path, stage, sql, tuple(sorted(deps)), config)
+        return models
+
+    @property
+    def models(self) -> dict[str, Model]:
+        if self._models is None:
+            self._models = self._load()
+        return self._models
+
+    # -- ordering ------------------------------------------------------------------------
+    def ordered(self, select: Iterable[str] | None = None) -> list[Model]:
+        """Models in dependency order (ties by stage then name); with ``select``, only
+        those models and everything upstream of them."""
+        models = self.models
+        wanted = set(models) if select is None else set()
+        for name in select or ():
+            if name not in models:
+                raise DistillError(
+                    f"no model named {name!r}; `distill-duck models` lists them"
+                )
+            _upstream(name, models, wanted)
+        order: list[Model] = []
+        state: dict[str, int] = {}  # 1 = visiting, 2 = done
+
+        def visit(name: str, chain: list[str]) -> None:
+            if state.get(name) == 2:
+                return
+            if state.get(name) == 1:
+                cycle = chain[chain.index(name):] + [name]
+                raise DistillError(f"models form a cycle: {' -> '.join(cycle)}; break it")
+            state[name] = 1
+            for dep in models[name].depends_on:
+                visit(dep, chain + [name])
+            state[name] = 2
+            order.append(models[name])
+
+        for name in sorted(wanted, key=lambda n: (models[n].stage, n)):
+            visit(name, [])
+        return order
+
+    # -- running -------------------------------------------------------------------------
+    def install_macros(self, con: duckdb.DuckDBPyConnection) -> None:
+        for filename, sql in self.macro_sql():
+            try:
+                con.execute(sql)
+            except duckdb.Error as e:
+                raise DistillError(f"sql/macros/{filename} failed: {_one_line(e)}") from e
+
+    def run(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        select: Iterable[str] | None = None,
+        on_model: Any = None,
+    ) -> dict[str, float]:
+        """Create every selected model's table; return seconds per model."""
+        timings: dict[str, float] = {}
+        self.install_macros(con)
+        for model in self.ordered(select):
+            if on_model:
+                on_model(model)
+            started = time.perf_counter()
+            try:
+                con.execute(f"CREATE OR REPLACE TABLE {ident(model.name)} AS {model.sql}")
+            except duckdb.Error as e:
+                raise DistillError(f"model {model.name!r} failed: {_one_line(e)}") from e
+            timings[model.name] = time.perf_counter() - started
+        return timings
+
+
+def _references(name: str, sql: str) -> set[str]:
+    try:
+        tree = sqlglot.parse_one(sql, read="duckdb")
+    except sqlglot.errors.ParseError as e:
+        raise DistillError(f"model {name!r} is not SQL sqlglot can read: {_one_line(e)}") from e
+    ctes = {cte.alias_or_name for cte in tree.find_all(exp.CTE)}
+    refs = set()
+    for table in tree.find_all(exp.Table):
+        if isinstance(table.this, exp.Identifier) and table.name not in ctes:
+            refs.add(table.name)
+    return refs
+
+
+def _upstream(name: str, models: Mapping[str, Model], into: set[str]) -> None:
+    if name in into:
+        return
+    into.add(name)
+    for dep in models[name].depends_on:
+        _upstream(dep, models, into)
+
+
+def _one_line(e: BaseException) -> str:
+    return " ".join(str(e).split())

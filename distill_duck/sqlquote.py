@@ -1,0 +1,32 @@
+"""The one quoting helper: every value that enters SQL text goes through here."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+
+def lit(value: Any) -> str:
+    """A SQL literal for a Python value (str, bool, int, float, None, or lists of them)."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise ValueError("NUL characters cannot be written into SQL text")
+        return "'" + value.replace("'", "''") + "'"
+    if isinstance(value, Sequence):
+        return "[" + ", ".join(lit(v) for v in value) + "]"
+    if isinstance(value, Mapping):
+        return "{" + ", ".join(f"{lit(str(k))}: {lit(v)}" for k, v in value.items()) + "}"
+    raise TypeError(f"cannot write {type(value).__name__} as a SQL literal")
+
+
+def ident(name: str) -> str:
+    """A quoted SQL identifier."""
+    return '"' + name.replace('"', '""') + '"'

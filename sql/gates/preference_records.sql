@@ -1,0 +1,15 @@
+-- The records that take part in preference pairing (SPEC 6, indexing): JSON objects with
+-- complete provenance, an evidence_run_id, evidence in their partition and a task id.
+-- Each carries its input order (seq) and its group's first appearance (group_first).
+SELECT *,
+    min(seq) OVER (PARTITION BY evidence_task_id) AS group_first
+FROM (
+    SELECT
+        row_number() OVER (ORDER BY file, line) AS seq,
+        file, line, evidence_run_id, evidence_task_id, category, reasons, text, source_files,
+        provenance, provenance_source_file, provenance_line_offset,
+        provenance_source_file_json, provenance_line_offset_json
+    FROM scored_with_evidence
+    WHERE is_object AND provenance_complete AND has_run_id AND evidence_found
+        AND coalesce(evidence_task_id, '') <> ''
+)

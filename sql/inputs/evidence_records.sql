@@ -1,0 +1,25 @@
+-- Every evidence line that is a JSON object, with its fields read under the SPEC 2.1 type
+-- rule (a field of the wrong JSON type reads as absent). One JSON parse per line.
+SELECT
+    file,
+    line,
+    -- the relative path P of data/evidence/P, which pairs it with data/scored-runs/P
+    substr(file, length('data/evidence/') + 1) AS partition,
+    json_string(f[1]) AS run_id,
+    coalesce(json_string(f[2]), '') AS task_id,
+    json_string(f[3]) AS text,
+    coalesce(json_string(f[4]), '') AS model_role,
+    coalesce(json_string(f[5]), '') AS model_name,
+    json_strings(f[6]) AS source_files,
+    json_strings(f[7]) AS matrix_corpora,
+    json_int64(f[8]) AS pathway_fingerprints_seen,
+    json_string(f[9]) AS contractor,
+    json_string(f[10]) AS provenance_source_file
+FROM (
+    SELECT file, line, json_extract(body, [
+        '$.run_id', '$.task_id', '$.text', '$.model_role', '$.model_name', '$.source_files',
+        '$.retrieved_context.matrix_corpora', '$.retrieved_context.pathway_fingerprints_seen',
+        '$.metadata.contractor', '$.provenance.source_file']) AS f
+    FROM evidence_lines
+    WHERE is_object
+)

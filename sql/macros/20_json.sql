@@ -1,0 +1,63 @@
+-- JSON helpers: strict RFC 8259 validity and the SPEC section 2 type rule.
+
+-- DuckDB's parser accepts NaN/Infinity (any case) and trailing commas; RFC 8259 does not.
+-- The cheap first regex only looks for those shapes in the raw line; when it hits (often
+-- inside a string value), the strings are blanked out and the structure is checked again.
+CREATE OR REPLACE MACRO strict_json_valid(s) AS
+    coalesce(json_valid(s), false)
+    AND NOT (
+        regexp_matches(s, '[:\[,][ \t\r\n]*[-+]?(?i:nan|inf)|,[ \t\r\n]*[\]}]')
+        AND regexp_matches(
+            regexp_replace(s, '"(?:[^"\\]|\\.)*"', '""', 'g'),
+            '(?i:nan|inf)|,[ \t\r\n]*[\]}]')
+    );
+
+-- The value at a path when it is a JSON string, else NULL (wrong types read as absent).
+CREATE OR REPLACE MACRO json_string(j) AS
+    CASE WHEN json_type(j) = 'VARCHAR' THEN json_extract_string(j, '$') END;
+
+-- The string elements of a JSON array (non-strings ignored); NULL when j is not an array.
+CREATE OR REPLACE MACRO json_strings(j) AS
+    CASE WHEN json_type(j) = 'ARRAY' THEN
+        list_transform(
+            list_filter(json_extract(j, '$[*]'), lambda e: json_type(e) = 'VARCHAR'),
+            lambda e: json_extract_string(e, '$'))
+    END;
+
+-- A JSON integer (no fraction or exponent) within the signed 64-bit range, else NULL.
+CREATE OR REPLACE MACRO json_int64(j) AS
+    CASE
+        WHEN json_type(j) = 'BIGINT' THEN CAST(j AS BIGINT)
+        WHEN json_type(j) = 'UBIGINT' THEN TRY_CAST(json_extract_string(j, '$') AS BIGINT)
+    END;
+
+
+-- A JSON value written back out in the output byte format: strings through json_str,
+-- everything else minified by DuckDB. NULL (absent) stays NULL so callers can omit the key.
+CREATE OR REPLACE MACRO json_out(j) AS
+    CASE
+        WHEN j IS NULL THEN NULL
+        WHEN json_type(j) = 'VARCHAR' THEN json_str(json_extract_string(j, '$'))
+        ELSE CAST(json(j) AS VARCHAR)
+    END;
+
+-- One quarantine row (SPEC section 3.1), keys in order.
+CREATE OR REPLACE MACRO quarantine_json(qid, exporter, reason, errors, file, line,
+                                        source_record, source_provenance, recorded_at) AS
+    '{"id":' || json_str(qid)
+    || ',"exporter":' || json_str(exporter)
+    || ',"reason":' || json_str(reason)
+    || ',"errors":' || json_str_list(errors)
+    || ',"input":{"file":' || json_str(file) || ',"line":' || CAST(line AS VARCHAR) || '}'
+    || ',"source_record":' || source_record
+    || ',"source_provenance":' || coalesce(source_provenance, 'null')
+    || ',"recorded_at":' || json_str(recorded_at) || '}';
+
+-- A row's provenance: the scored record's raw values (absent keys omitted, as
+-- JSON.stringify omits undefined), then this run's recorded_at.
+CREATE OR REPLACE MACRO provenance_json(source_file, line_offset, sig_hash, recorded_at) AS
+    '{' || concat_ws(',',
+        '"source_file":' || source_file,
+        '"line_offset":' || line_offset,
+        '"sig_hash":' || sig_hash,
+        '"recorded_at":' || json_str(recorded_at)) || '}';

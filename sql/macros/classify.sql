@@ -1,0 +1,21 @@
+{#-
+  Jinja macro: keep the non-blank lines of a physical_lines relation and classify each as
+  a JSON object or an input error:
+      (file, line, body, is_object, error, excerpt)
+-#}
+{% macro classify_lines(lines_relation, noun) -%}
+SELECT file, line, body,
+    error IS NULL AS is_object,
+    error,
+    coalesce(excerpt, left(body, 200)) AS excerpt
+FROM (
+    SELECT file, line, body, excerpt,
+        CASE
+            WHEN body IS NULL THEN {{ lit(noun ~ ' not valid UTF-8') }}
+            WHEN NOT strict_json_valid(body) THEN {{ lit(noun ~ ' not JSON') }}
+            WHEN json_type(body) <> 'OBJECT' THEN {{ lit(noun ~ ' not a JSON object') }}
+        END AS error
+    FROM {{ lines_relation }} AS physical
+    WHERE body IS NULL OR js_trim(body) <> ''
+)
+{%- endmacro %}

@@ -1,0 +1,57 @@
+{#-
+  Jinja macro: the last steps every exporter shares (SPEC section 3).
+  `candidates` has one row per record (or preference candidate) with
+      gate_reason, gate_errors   the first failing gate before the id step, else NULL
+      id, row_json               the dataset id and the built row (when the gates passed)
+      late_reason, late_errors,  the first failing check after the id step (shape checks,
+      late_source                schema validation) and its quarantine source_record
+      source_record              the quarantine source_record for the other reasons
+  and this adds
+      outcome   exported | quarantined | skipped_existing
+      reason    the quarantine reason, else NULL
+      errors    the quarantine errors, else NULL
+      quarantine_source          the source_record to write into the quarantine row
+  An id already in `output_file` is skipped_existing; an id exported earlier in this run
+  (in `order_by` order) is duplicate_id.
+-#}
+{% macro outcomes(candidates, output_file, order_by) -%}
+SELECT c.*,
+    CASE
+        WHEN gate_reason IS NOT NULL THEN 'quarantined'
+        WHEN already_there THEN 'skipped_existing'
+        WHEN exported_earlier OR late_reason IS NOT NULL THEN 'quarantined'
+        ELSE 'exported'
+    END AS outcome,
+    CASE
+        WHEN gate_reason IS NOT NULL THEN gate_reason
+        WHEN already_there THEN NULL
+        WHEN exported_earlier THEN 'duplicate_id'
+        ELSE late_reason
+    END AS reason,
+    CASE
+        WHEN gate_reason IS NOT NULL THEN gate_errors
+        WHEN already_there THEN NULL
+        WHEN exported_earlier THEN ['id ' || id || ' already exported in this run']
+        ELSE late_errors
+    END AS errors,
+    CASE
+        WHEN gate_reason IS NULL AND NOT already_there AND NOT exported_earlier
+            AND late_reason IS NOT NULL THEN late_source
+        ELSE source_record
+    END AS quarantine_source
+FROM (
+    SELECT c.*,
+        -- the window only sees rows that reached the id step; an earlier row with the
+        -- same id that was exported makes this one a duplicate
+        coalesce(bool_or(gate_reason IS NULL AND late_reason IS NULL) OVER (
+            PARTITION BY id ORDER BY {{ order_by }}
+            ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), false)
+            AND gate_reason IS NULL AS exported_earlier
+    FROM (
+        SELECT c.*, coalesce(x.id IS NOT NULL, false) AS already_there
+        FROM {{ candidates }} AS c
+        LEFT JOIN (SELECT id FROM existing_ids WHERE file = {{ lit(output_file) }}) AS x
+            ON x.id = c.id AND c.gate_reason IS NULL
+    ) AS c
+) AS c
+{%- endmacro %}

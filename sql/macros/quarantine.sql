@@ -1,0 +1,18 @@
+{#-
+  Jinja macro: the quarantine rows (SPEC 3.1) of one exporter's decisions that are not yet
+  in its quarantine file. `extra` is the id seed's last part (the rejected record's
+  location for preference pairs, empty otherwise).
+-#}
+{% macro quarantine_lines(exporter, decisions, order_by, extra="''") -%}
+{% set output_file = 'exports/quarantine/' ~ exporter ~ '.jsonl' %}
+SELECT quarantine_json(qid, {{ lit(exporter) }}, reason, errors, file, line,
+                       quarantine_source, source_provenance, {{ lit(recorded_at) }}) AS jsonl
+FROM (
+    SELECT *,
+        short_id('q-', {{ lit(exporter) }} || '|' || reason || '|' || file || '|' || line || '|' || {{ extra }}) AS qid
+    FROM {{ decisions }}
+    WHERE outcome = 'quarantined'
+) AS q
+WHERE qid NOT IN (SELECT id FROM existing_ids WHERE file = {{ lit(output_file) }})
+ORDER BY {{ order_by }}
+{%- endmacro %}

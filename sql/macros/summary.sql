@@ -1,0 +1,16 @@
+{#- Jinja macro: the run summary of one exporter (SPEC section 11) as one row. -#}
+{% macro summary(exporter, decisions, output_path) -%}
+SELECT
+    {{ lit(exporter) }} AS exporter,
+    CAST(len(getvariable('scored_paths')) AS BIGINT) AS scored_files_read,
+    (SELECT count(*) FROM scored_lines) AS records_read,
+    count(*) FILTER (WHERE outcome = 'exported') AS records_exported,
+    count(*) FILTER (WHERE outcome = 'quarantined') AS records_quarantined,
+    count(*) FILTER (WHERE outcome = 'skipped_existing') AS skipped_existing,
+    (SELECT coalesce(CAST(json_group_object(reason, n) AS VARCHAR), '{}')
+     FROM (SELECT reason, count(*) AS n FROM {{ decisions }}
+           WHERE outcome = 'quarantined' GROUP BY reason)) AS quarantine_by_reason,
+    (SELECT count(*) FROM input_errors) AS input_errors,
+    {{ lit(output_path) }} AS output_path
+FROM {{ decisions }}
+{%- endmacro %}
