@@ -13,7 +13,7 @@ from typing import Any, NoReturn
 from distill_duck import __version__
 from distill_duck.errors import DistillError, UsageError
 from distill_duck.lakehouse import resolve_root
-from distill_duck.pipeline import EXPORTERS, RunOptions, run_exporters
+from distill_duck.pipeline import EXPORTERS, RunOptions, run_exporters, run_models
 
 ISO_8601 = re.compile(
     r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$"
@@ -75,16 +75,29 @@ def build_parser() -> Parser:
         p = sub.add_parser(name, help=text, description=text[0].upper() + text[1:] + ".")
         _add_root(p)
         p.add_argument("--recorded-at", metavar="ISO", type=_recorded_at,
-                       help="timestamp written into every row (default: now, UTC); fix it for reproducible runs")
+                       help="timestamp written into every row (default: now, UTC); "
+                       "fix it for reproducible runs")
         p.add_argument("--include-review", action="store_true",
                        help="RAG: also export needs_human_review runs (rejected never)")
         p.add_argument("--include-partial", action="store_true",
-                       help="SFT: also export partially_accepted runs (rejected and needs_human_review never)")
+                       help="SFT: also export partially_accepted runs "
+                       "(rejected and needs_human_review never)")
         p.add_argument("--max-pairs-per-task", metavar="N", type=_positive, default=5,
                        help="preference: candidate pairs per task (default 5)")
         p.add_argument("--dry-run", action="store_true",
                        help="read everything, write nothing, report what a real run would do")
         p.add_argument("--json", action="store_true", help="print exactly one JSON summary object")
+
+    p = sub.add_parser("run", help="run SQL models into <root>/warehouse.duckdb (no export files written)",
+                       description="Run the SQL models (all, or --select ones and everything they read) "
+                       "and publish their tables in <root>/warehouse.duckdb.")
+    _add_root(p)
+    p.add_argument("--select", metavar="MODEL", nargs="+", help="models to run (with their upstream models)")
+    p.add_argument("--recorded-at", metavar="ISO", type=_recorded_at, help="as for the export commands")
+    p.add_argument("--include-review", action="store_true", help="as for export-rag")
+    p.add_argument("--include-partial", action="store_true", help="as for export-sft")
+    p.add_argument("--max-pairs-per-task", metavar="N", type=_positive, default=5,
+                   help="as for export-preference")
 
     p = sub.add_parser("models", help="list the SQL models in run order with their dependencies")
     p.add_argument("--json", action="store_true", help="print the list as JSON")
@@ -114,6 +127,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 def dispatch(args: argparse.Namespace) -> int:
     if args.command in EXPORT_HELP:
         return cmd_export(args)
+    if args.command == "run":
+        return cmd_run(args)
     if args.command == "models":
         return cmd_models(args)
     if args.command == "compile":
@@ -123,15 +138,29 @@ def dispatch(args: argparse.Namespace) -> int:
     raise UsageError(f"unknown command {args.command!r}")
 
 
-def cmd_export(args: argparse.Namespace) -> int:
-    root = resolve_root(args.root)
-    options = RunOptions(
+def _options(args: argparse.Namespace) -> RunOptions:
+    return RunOptions(
         include_review=args.include_review,
         include_partial=args.include_partial,
         max_pairs_per_task=args.max_pairs_per_task,
-        dry_run=args.dry_run,
+        dry_run=getattr(args, "dry_run", False),
         **({"recorded_at": args.recorded_at} if args.recorded_at else {}),
     )
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    root = resolve_root(args.root)
+    timings = run_models(root, args.select, _options(args))
+    width = max(map(len, timings), default=0)
+    for name, seconds in timings.items():
+        print(f"{name:<{width}}  {seconds * 1000:8.1f} ms")
+    print(f"published {len(timings)} relations to {root / 'warehouse.duckdb'}")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    root = resolve_root(args.root)
+    options = _options(args)
     exporters = list(EXPORTERS) if args.command == "export-all" else [args.command.removeprefix("export-")]
     result = run_exporters(root, exporters, options)
     if args.json:

@@ -19,6 +19,7 @@ DATASETS = {
 QUARANTINES = {name: f"exports/quarantine/{name}.jsonl" for name in DATASETS}
 OUTPUTS = tuple(DATASETS.values()) + tuple(QUARANTINES.values())
 WAREHOUSE = "warehouse.duckdb"
+RUNS_HISTORY = "reports/distillation/runs.jsonl"
 
 
 def resolve_root(root: str | os.PathLike[str] | None) -> Path:

@@ -11,17 +11,18 @@ import tempfile
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
 from distill_duck.errors import DistillError
-from distill_duck.lakehouse import DATASETS, EVIDENCE_DIR, OUTPUTS, QUARANTINES, Lakehouse
-from distill_duck.outputs import append_atomically, repair_torn
+from distill_duck.lakehouse import DATASETS, EVIDENCE_DIR, OUTPUTS, QUARANTINES, RUNS_HISTORY, Lakehouse
+from distill_duck.outputs import append_atomically, repair_torn, replace_atomically
 from distill_duck.runner import Model, Project
 from distill_duck.sqlquote import lit
+from distill_duck.warehouse import publish
 
 EXPORTERS = ("rag", "sft", "preference")
 SUMMARY_KEYS = (
@@ -34,7 +35,7 @@ PREFERENCE_KEYS = ("task_ids_with_pairs", "insufficient_pair_task_ids", "records
 
 def now_iso() -> str:
     """Now, formatted like 2026-04-27T03:57:40.123Z (SPEC section 3)."""
-    t = datetime.now(timezone.utc)
+    t = datetime.now(UTC)
     return t.strftime("%Y-%m-%dT%H:%M:%S.") + f"{t.microsecond // 1000:03d}Z"
 
 
@@ -68,20 +69,34 @@ def connect(database: str = ":memory:", spill_dir: Path | None = None) -> duckdb
     return con
 
 
-def set_inputs(con: duckdb.DuckDBPyConnection, lake: Lakehouse, output_files: Sequence[str]) -> int:
-    """Bind the discovered files as DuckDB variables the models read; return scored file count."""
-    root = str(lake.root)
-    scored = lake.scored_files()
-    values = {
-        "root_prefix": root.rstrip("/") + "/",
-        "scored_paths": [str(lake.path(p)) for p in scored],
-        "evidence_paths": [str(lake.path(p)) for p in lake.partition_files(EVIDENCE_DIR)],
-        "output_paths": [str(lake.path(p)) for p in output_files],
-    }
+def _bind(con: duckdb.DuckDBPyConnection, values: dict[str, str | list[str]]) -> None:
     for name, value in values.items():
         cast = "::VARCHAR[]" if isinstance(value, list) else "::VARCHAR"
         con.execute(f"SET VARIABLE {name} = ?{cast}", [value])
-    return len(scored)
+
+
+def set_inputs(con: duckdb.DuckDBPyConnection, lake: Lakehouse, output_files: Sequence[str]) -> None:
+    """Bind the discovered files as DuckDB variables the models read (getvariable)."""
+    _bind(con, {
+        "root_prefix": str(lake.root).rstrip("/") + "/",
+        "scored_paths": [str(lake.path(p)) for p in lake.scored_files()],
+        "evidence_paths": [str(lake.path(p)) for p in lake.partition_files(EVIDENCE_DIR)],
+        # ids already exported (idempotent append); empty on a dry run
+        "output_paths": [str(lake.path(p)) for p in output_files],
+    })
+    set_published_files(con, lake)
+
+
+def set_published_files(con: duckdb.DuckDBPyConnection, lake: Lakehouse) -> None:
+    """Bind the output files as they are now, for the warehouse models."""
+    def existing(*rels: str) -> list[str]:
+        return [str(lake.path(r)) for r in rels if lake.path(r).is_file()]
+
+    _bind(con, {
+        **{f"{name}_output_paths": existing(rel) for name, rel in DATASETS.items()},
+        "quarantine_output_paths": existing(*QUARANTINES.values()),
+        "runs_paths": existing(RUNS_HISTORY),
+    })
 
 
 def exporter_models(project: Project, exporters: Iterable[str]) -> list[Model]:
@@ -110,6 +125,7 @@ def run_exporters(
     options: RunOptions,
     on_model: Callable[[Model], None] | None = None,
 ) -> RunResult:
+    started_at = now_iso()
     lake = Lakehouse(root)
     project = Project(options.context())
     state_dir = root / ".distill_duck"
@@ -130,6 +146,7 @@ def run_exporters(
         select = [m.name for m in exports] + [f"{e}_summary" for e in exporters]
         timings = project.run(con, select, on_model=on_model)
 
+        summaries = {e: read_summary(con, e, options) for e in exporters}
         written: dict[str, int] = {}
         if not options.dry_run:
             started = time.perf_counter()
@@ -137,11 +154,63 @@ def run_exporters(
                 target = model.config["export"]
                 written[target] = write_export(con, model, lake.path(target), state_dir)
             timings["write_exports"] = time.perf_counter() - started
-
-        summaries = {e: read_summary(con, e, options) for e in exporters}
+            record_runs(lake, summaries, options, started_at)
+            set_published_files(con, lake)
+            warehouse_models = [m.name for m in project.models.values() if m.stage == "warehouse"]
+            timings.update(project.run(con, warehouse_models, on_model=on_model, upstream=False))
+            started = time.perf_counter()
+            publish(con, root, project.published())
+            timings["publish_warehouse"] = time.perf_counter() - started
         return RunResult(summaries, timings, written, repaired)
     finally:
         con.close()
+
+
+def run_models(
+    root: Path,
+    select: Sequence[str] | None,
+    options: RunOptions,
+    on_model: Callable[[Model], None] | None = None,
+) -> dict[str, float]:
+    """Run models (all, or the selected ones and what they read) into the warehouse file.
+    Export files are not touched: the export-* commands write those."""
+    lake = Lakehouse(root)
+    project = Project(options.context())
+    con = connect(spill_dir=root / ".distill_duck" / "spill")
+    try:
+        existing = [p for p in OUTPUTS if lake.path(p).is_file()]
+        project.install_macros(con)
+        set_inputs(con, lake, existing)
+        timings = project.run(con, select, on_model=on_model)
+        publish(con, root, project.ordered(select))
+        return timings
+    finally:
+        con.close()
+
+
+def record_runs(lake: Lakehouse, summaries: dict[str, dict[str, Any]], options: RunOptions,
+                started_at: str) -> None:
+    """Append one line per exporter to the run history the warehouse's ``runs`` reads."""
+    run_id = started_at.replace("-", "").replace(":", "") + "-" + os.urandom(3).hex()
+    finished_at = now_iso()
+    lines = "".join(
+        json.dumps({
+            "run_id": run_id, "exporter": name, "started_at": started_at, "finished_at": finished_at,
+            "recorded_at": options.recorded_at, "include_review": options.include_review,
+            "include_partial": options.include_partial, "max_pairs_per_task": options.max_pairs_per_task,
+            **{k: v for k, v in summary.items() if k not in ("exporter", "dry_run")},
+        }, ensure_ascii=False) + "\n"
+        for name, summary in summaries.items()
+    )
+    target = lake.path(RUNS_HISTORY)
+
+    def write(tmp: Path) -> None:
+        with open(tmp, "wb") as out:
+            if target.exists():
+                out.write(target.read_bytes())
+            out.write(lines.encode("utf-8"))
+
+    replace_atomically(target, write)
 
 
 def write_export(con: duckdb.DuckDBPyConnection, model: Model, target: Path, state_dir: Path) -> int:
@@ -171,7 +240,7 @@ def read_summary(con: duckdb.DuckDBPyConnection, exporter: str, options: RunOpti
     cur = con.execute(f'SELECT * FROM "{exporter}_summary"')
     row = cur.fetchone()
     assert row is not None and cur.description is not None
-    values = dict(zip([d[0] for d in cur.description], row))
+    values = dict(zip([d[0] for d in cur.description], row, strict=True))
     values["dry_run"] = options.dry_run
     values["quarantine_by_reason"] = dict(sorted(json.loads(values["quarantine_by_reason"]).items()))
     keys = SUMMARY_KEYS + (PREFERENCE_KEYS if exporter == "preference" else ())

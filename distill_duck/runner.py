@@ -9,6 +9,7 @@ macros that models import.
 
 from __future__ import annotations
 
+import heapq
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -27,6 +28,8 @@ from distill_duck.sqlquote import ident, lit
 _PACKAGE_DIR = Path(__file__).resolve().parent
 SQL_DIR = _PACKAGE_DIR / "sql" if (_PACKAGE_DIR / "sql").is_dir() else _PACKAGE_DIR.parent / "sql"
 MACRO_DIR = "macros"
+# the folders under sql/, in the order data flows through them
+FLOW = ("inputs", "gates", "exports", "summaries", "warehouse")
 
 
 @dataclass(frozen=True)
@@ -115,9 +118,9 @@ class Project:
         return self._models
 
     # -- ordering ------------------------------------------------------------------------
-    def ordered(self, select: Iterable[str] | None = None) -> list[Model]:
+    def ordered(self, select: Iterable[str] | None = None, upstream: bool = True) -> list[Model]:
         """Models in dependency order (ties by stage then name); with ``select``, only
-        those models and everything upstream of them."""
+        those models and (unless ``upstream`` is false) everything upstream of them."""
         models = self.models
         wanted = set(models) if select is None else set()
         for name in select or ():
@@ -125,27 +128,37 @@ class Project:
                 raise DistillError(
                     f"no model named {name!r}; `distill-duck models` lists them"
                 )
-            _upstream(name, models, wanted)
+            if upstream:
+                _upstream(name, models, wanted)
+            else:
+                wanted.add(name)
+        # Kahn's algorithm; among ready models the one earliest in the flow goes first, so
+        # the listing reads inputs -> gates -> exports like the folders do
+        def rank(name: str) -> tuple[int, str, str]:
+            stage = models[name].stage.split("/")[0]
+            return (FLOW.index(stage) if stage in FLOW else len(FLOW), stage, name)
+
+        waiting = {n: {d for d in models[n].depends_on if d in wanted} for n in wanted}
+        ready = [rank(n) for n, deps in waiting.items() if not deps]
+        heapq.heapify(ready)
         order: list[Model] = []
-        state: dict[str, int] = {}  # 1 = visiting, 2 = done
-
-        def visit(name: str, chain: list[str]) -> None:
-            if state.get(name) == 2:
-                return
-            if state.get(name) == 1:
-                cycle = chain[chain.index(name):] + [name]
-                raise DistillError(f"models form a cycle: {' -> '.join(cycle)}; break it")
-            state[name] = 1
-            for dep in models[name].depends_on:
-                visit(dep, chain + [name])
-            state[name] = 2
+        while ready:
+            name = heapq.heappop(ready)[2]
             order.append(models[name])
-
-        for name in sorted(wanted, key=lambda n: (models[n].stage, n)):
-            visit(name, [])
+            for other, deps in waiting.items():
+                if name in deps:
+                    deps.discard(name)
+                    if not deps:
+                        heapq.heappush(ready, rank(other))
+        if len(order) < len(wanted):
+            raise DistillError(f"models form a cycle: {_cycle(waiting)}; break it")
         return order
 
     # -- running -------------------------------------------------------------------------
+    def published(self) -> list[Model]:
+        """The models that form the warehouse's public interface (``config(publish=true)``)."""
+        return [m for m in self.ordered() if m.config.get("publish")]
+
     def install_macros(self, con: duckdb.DuckDBPyConnection) -> None:
         for filename, sql in self.macro_sql():
             try:
@@ -158,11 +171,13 @@ class Project:
         con: duckdb.DuckDBPyConnection,
         select: Iterable[str] | None = None,
         on_model: Any = None,
+        upstream: bool = True,
     ) -> dict[str, float]:
-        """Create every selected model's table; return seconds per model."""
+        """Install the macros, then create every selected model's table; return seconds
+        per model."""
         timings: dict[str, float] = {}
         self.install_macros(con)
-        for model in self.ordered(select):
+        for model in self.ordered(select, upstream):
             if on_model:
                 on_model(model)
             started = time.perf_counter()
@@ -185,6 +200,17 @@ def _references(name: str, sql: str) -> set[str]:
         if isinstance(table.this, exp.Identifier) and table.name not in ctes:
             refs.add(table.name)
     return refs
+
+
+def _cycle(waiting: Mapping[str, set[str]]) -> str:
+    """One cycle among models still waiting, as a -> b -> a."""
+    name = next(n for n, deps in sorted(waiting.items()) if deps)
+    chain = [name]
+    while True:
+        name = sorted(waiting[name])[0]
+        if name in chain:
+            return " -> ".join(chain[chain.index(name):] + [name])
+        chain.append(name)
 
 
 def _upstream(name: str, models: Mapping[str, Model], into: set[str]) -> None:

@@ -1,0 +1,92 @@
+"""Shared helpers: build small lakehouses on disk and run the real CLI against them."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+RECORDED_AT = "2026-04-27T03:57:40.123Z"
+
+
+def run_cli(*args: str, check: bool = True, env: Mapping[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """Run `python -m distill_duck ARGS` in a subprocess, as a user would."""
+    p = subprocess.run([sys.executable, "-m", "distill_duck", *args], capture_output=True, text=True,
+                       env=None if env is None else dict(env))
+    if check and p.returncode != 0:
+        raise AssertionError(f"distill-duck {' '.join(args)} exited {p.returncode}: {p.stderr}")
+    return p
+
+
+def export_json(root: Path, command: str = "export-all", *flags: str) -> dict[str, Any]:
+    p = run_cli(command, "--root", str(root), "--recorded-at", RECORDED_AT, *flags, "--json")
+    return json.loads(p.stdout)
+
+
+def _line(x: Any) -> bytes:
+    if isinstance(x, bytes):
+        return x
+    if isinstance(x, str):
+        return x.encode("utf-8")
+    return json.dumps(x, ensure_ascii=False).encode("utf-8")
+
+
+def write_partition(root: Path, kind: str, rel: str, lines: Iterable[Any], newline: bytes = b"\n") -> Path:
+    """Write data/<kind>/<rel> with one line per item (dicts become JSON, bytes stay raw)."""
+    path = root / "data" / kind / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"".join(_line(x) + newline for x in lines))
+    return path
+
+
+def scored(run_id: str, category: str = "accepted", task: str | None = None, sig: str | None = None,
+           **extra: Any) -> dict[str, Any]:
+    rec: dict[str, Any] = {
+        "evidence_run_id": run_id,
+        "evidence_task_id": task or f"scrum_review:{run_id}",
+        "category": category,
+        "reasons": [f"reason for {run_id}"],
+        "provenance": {"source_file": "data/_kb/scrum_reviews.jsonl", "line_offset": 0,
+                       "sig_hash": sig or f"sig-{run_id}", "recorded_at": "2026-04-26T10:00:00Z"},
+    }
+    rec.update(extra)
+    return rec
+
+
+def evidence(run_id: str, text: str = "# Finding\nbody", role: str = "executor",
+             source: str = "scrum_reviews", **extra: Any) -> dict[str, Any]:
+    rec: dict[str, Any] = {
+        "run_id": run_id,
+        "task_id": f"scrum_review:{run_id}",
+        "text": text,
+        "model_role": role,
+        "model_name": "qwen2.5-coder:32b",
+        "source_files": [f"crates/{run_id}.rs"],
+        "retrieved_context": {"matrix_corpora": ["lakehouse_arch_v1"], "pathway_fingerprints_seen": 3},
+        "provenance": {"source_file": f"data/_kb/{source}.jsonl", "line_offset": 1,
+                       "sig_hash": f"e-{run_id}", "recorded_at": "2026-04-26T09:00:00Z"},
+    }
+    rec.update(extra)
+    return rec
+
+
+def read_jsonl(path: Path) -> list[dict[str, Any]]:
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text("utf-8").splitlines() if line]
+
+
+def snapshot(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture
+def lakehouse(tmp_path: Path) -> Path:
+    root = tmp_path / "lake"
+    root.mkdir()
+    return root
