@@ -88,6 +88,20 @@ def build_parser() -> Parser:
                        help="read everything, write nothing, report what a real run would do")
         p.add_argument("--json", action="store_true", help="print exactly one JSON summary object")
 
+    p = sub.add_parser("health", help="audit the output files on disk; exit 1 on any violation",
+                       description="Check every output file without changing it: each line a JSON object "
+                       "of its schema, ids unique per file, no forbidden category in SFT or RAG, no "
+                       "self-pairs or repeated texts in preference pairs, quarantine rows well-formed, "
+                       "no torn lines. Exit 0 when all hold, 1 otherwise, naming each violation.")
+    _add_root(p)
+    p.add_argument("--json", action="store_true", help="print one JSON object {ok, files, violations}")
+
+    p = sub.add_parser("query", help="run read-only SQL against <root>/warehouse.duckdb",
+                       description="Run SQL against the warehouse, opened read-only (it never changes it).")
+    _add_root(p)
+    p.add_argument("sql", metavar="SQL", help="the query, e.g. \"SELECT reason, count(*) FROM quarantine GROUP BY 1\"")
+    p.add_argument("--format", choices=("table", "csv", "json"), default="table", help="output format")
+
     p = sub.add_parser("run", help="run SQL models into <root>/warehouse.duckdb (no export files written)",
                        description="Run the SQL models (all, or --select ones and everything they read) "
                        "and publish their tables in <root>/warehouse.duckdb.")
@@ -129,6 +143,10 @@ def dispatch(args: argparse.Namespace) -> int:
         return cmd_export(args)
     if args.command == "run":
         return cmd_run(args)
+    if args.command == "health":
+        return cmd_health(args)
+    if args.command == "query":
+        return cmd_query(args)
     if args.command == "models":
         return cmd_models(args)
     if args.command == "compile":
@@ -191,6 +209,28 @@ def format_summaries(summaries: dict[str, dict[str, Any]]) -> str:
             lines.append(f"  records skipped   {s['records_skipped']:>8}")
         lines.append(f"  input errors      {s['input_errors']:>8}  (see input_errors in warehouse.duckdb)")
     return "\n".join(lines)
+
+
+def cmd_health(args: argparse.Namespace) -> int:
+    from distill_duck.health import audit
+
+    report = audit(resolve_root(args.root))
+    if args.json:
+        print(json.dumps(report.as_json(), ensure_ascii=False))
+    else:
+        for f, n in report.files.items():
+            print(f"{f}: {n} lines")
+        for v in report.violations:
+            print(f"{v['file']}:{v['line']}: {v['check']}: {v['message']}")
+        print("healthy" if report.ok else f"{len(report.violations)} violations")
+    return 0 if report.ok else 1
+
+
+def cmd_query(args: argparse.Namespace) -> int:
+    from distill_duck.query import query
+
+    print(query(resolve_root(args.root), args.sql, args.format))
+    return 0
 
 
 def cmd_models(args: argparse.Namespace) -> int:
