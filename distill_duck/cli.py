@@ -99,7 +99,8 @@ def build_parser() -> Parser:
     p = sub.add_parser("query", help="run read-only SQL against <root>/warehouse.duckdb",
                        description="Run SQL against the warehouse, opened read-only (it never changes it).")
     _add_root(p)
-    p.add_argument("sql", metavar="SQL", help="the query, e.g. \"SELECT reason, count(*) FROM quarantine GROUP BY 1\"")
+    p.add_argument("sql", metavar="SQL",
+                   help="the query, e.g. \"SELECT reason, count(*) FROM quarantine GROUP BY 1\"")
     p.add_argument("--format", choices=("table", "csv", "json"), default="table", help="output format")
 
     p = sub.add_parser("run", help="run SQL models into <root>/warehouse.duckdb (no export files written)",
