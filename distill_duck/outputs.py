@@ -14,6 +14,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def _fsync_dir(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY)
     try:
@@ -29,6 +35,8 @@ def replace_atomically(target: Path, write: Callable[[Path], None]) -> None:
     os.close(fd)
     tmp = Path(name)
     try:
+        # mkstemp makes 0600 files; keep the target's mode, or give a new file the usual one
+        os.chmod(tmp, target.stat().st_mode & 0o7777 if target.exists() else 0o666 & ~_umask())
         write(tmp)
         with open(tmp, "rb+") as f:
             os.fsync(f.fileno())

@@ -20,19 +20,22 @@
             try(decode(content)) AS utf8
         FROM read_blob(getvariable({{ lit(paths_variable) }}))
     ),
+    -- select-list unnest: a lateral join would copy the whole file into every line's row
     utf8_lines AS (
-        SELECT file, n - 1 AS line, part
-        FROM blobs, unnest(string_split(utf8, chr(10))) WITH ORDINALITY AS u(part, n)
-        WHERE utf8 IS NOT NULL
+        SELECT file, unnest(parts) AS part, generate_subscripts(parts, 1) - 1 AS line
+        FROM (SELECT file, string_split(utf8, chr(10)) AS parts FROM blobs WHERE utf8 IS NOT NULL)
     ),
     escaped_lines AS (
-        SELECT file, n - 1 AS line,
+        SELECT file, line,
             -- strip the BOM (line 0) and one trailing CR in the escaped spelling
             CAST(regexp_replace(
-                CASE WHEN n = 1 THEN regexp_replace(part, '^\\xEF\\xBB\\xBF', '') ELSE part END,
+                CASE WHEN line = 0 THEN regexp_replace(part, '^\\xEF\\xBB\\xBF', '') ELSE part END,
                 '\\x0D$', '') AS BLOB) AS bytes
-        FROM blobs, unnest(string_split(CAST(content AS VARCHAR), '\x0A')) WITH ORDINALITY AS u(part, n)
-        WHERE utf8 IS NULL
+        FROM (
+            SELECT file, unnest(parts) AS part, generate_subscripts(parts, 1) - 1 AS line
+            FROM (SELECT file, string_split(CAST(content AS VARCHAR), '\x0A') AS parts
+                  FROM blobs WHERE utf8 IS NULL)
+        )
     )
     SELECT file, line,
         CASE WHEN ends_with(body, chr(13)) THEN left(body, length(body) - 1) ELSE body END AS body,
