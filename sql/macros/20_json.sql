@@ -1,16 +1,20 @@
 -- JSON helpers: strict RFC 8259 validity and the SPEC section 2 type rule.
 
--- DuckDB's parser accepts NaN/Infinity (any case) and trailing commas; RFC 8259 does not.
--- The cheap first regex only looks for those shapes in the raw line; when it hits (often
--- inside a string value), the strings are blanked out and the structure is checked again.
+-- DuckDB's parser accepts NaN/Infinity (any case, signed) and trailing commas; RFC 8259
+-- does not. The first regex looks for those tokens where a JSON value or a closing bracket
+-- could stand; only when it hits (rarely, inside some string) are the strings blanked out
+-- and the bare structure checked again.
 CREATE OR REPLACE MACRO strict_json_valid(s) AS
     coalesce(json_valid(s), false)
-    AND NOT (
-        regexp_matches(s, '[:\[,][ \t\r\n]*[-+]?(?i:nan|inf)|,[ \t\r\n]*[\]}]')
-        AND regexp_matches(
-            regexp_replace(s, '"(?:[^"\\]|\\.)*"', '""', 'g'),
-            '(?i:nan|inf)|,[ \t\r\n]*[\]}]')
-    );
+    -- CASE, not AND: DuckDB evaluates both sides of an AND for every row
+    AND CASE
+        -- (one literal: a concatenated pattern is compiled again for every row)
+        WHEN regexp_matches(s, '(?:^|[:\[,])[ \t\r\n]*[-+]?(?i:nan|inf(?:inity)?)[ \t\r\n]*(?:$|[,\]}])|,[ \t\r\n]*[\]}]')
+            THEN NOT regexp_matches(
+                regexp_replace(s, '"(?:[^"\\]|\\.)*"', '""', 'g'),
+                '(?i:nan|inf)|,[ \t\r\n]*[\]}]')
+        ELSE true
+    END;
 
 -- The value at a path when it is a JSON string, else NULL (wrong types read as absent).
 CREATE OR REPLACE MACRO json_string(j) AS

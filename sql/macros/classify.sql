@@ -16,6 +16,6 @@ FROM (
             WHEN json_type(body) <> 'OBJECT' THEN {{ lit(noun ~ ' not a JSON object') }}
         END AS error
     FROM {{ lines_relation }} AS physical
-    WHERE body IS NULL OR js_trim(body) <> ''
+    WHERE body IS NULL OR has_content(body)
 )
 {%- endmacro %}
