@@ -1,6 +1,6 @@
 -- New lines for exports/rag/playbooks.jsonl, in input order.
+{% from 'macros/rows.sql' import rag_row, with_text %}
 {{ config(export='exports/rag/playbooks.jsonl') }}
-SELECT row_json AS jsonl
-FROM rag_decisions
-WHERE outcome = 'exported'
-ORDER BY file, line
+SELECT {{ rag_row('r', 'r.text') }} AS jsonl
+FROM {{ with_text('rag_decisions', "outcome = 'exported'") }} AS r
+ORDER BY r.file, r.line

@@ -1,6 +1,6 @@
 -- New lines for exports/sft/instruction_response.jsonl, in input order.
+{% from 'macros/rows.sql' import sft_row, with_text %}
 {{ config(export='exports/sft/instruction_response.jsonl') }}
-SELECT row_json AS jsonl
-FROM sft_decisions
-WHERE outcome = 'exported'
-ORDER BY file, line
+SELECT {{ sft_row('r', 'r.text') }} AS jsonl
+FROM {{ with_text('sft_decisions', "outcome = 'exported'") }} AS r
+ORDER BY r.file, r.line

@@ -27,15 +27,18 @@ SELECT
     a.group_first,
     (a.k - 1) * CASE WHEN s.n_rejected > 0 THEN s.n_rejected ELSE s.n_partial END + o.k AS slot,
     a.file, a.line, a.evidence_run_id AS chosen_run_id, a.category AS chosen_category,
-    a.reasons AS chosen_reasons, a.text AS chosen_text, a.source_files AS chosen_source_files,
+    a.reasons AS chosen_reasons, ea.text AS chosen_text, a.source_files AS chosen_source_files,
     a.provenance, a.provenance_source_file, a.provenance_line_offset,
     a.provenance_source_file_json, a.provenance_line_offset_json,
     o.file AS rejected_file, o.line AS rejected_line, o.evidence_run_id AS rejected_run_id,
-    o.category AS rejected_category, o.reasons AS rejected_reasons, o.text AS rejected_text
+    o.category AS rejected_category, o.reasons AS rejected_reasons, eo.text AS rejected_text
 FROM capped AS a
 JOIN sizes AS s USING (evidence_task_id)
 JOIN capped AS o
     ON o.evidence_task_id = a.evidence_task_id
     AND o.category = CASE WHEN s.n_rejected > 0 THEN 'rejected' ELSE 'partially_accepted' END
+-- texts are joined in only for the few capped candidates
+JOIN evidence AS ea ON ea.partition = a.partition AND ea.run_id = a.evidence_run_id
+JOIN evidence AS eo ON eo.partition = o.partition AND eo.run_id = o.evidence_run_id
 WHERE a.category = 'accepted'
     AND (a.k - 1) * CASE WHEN s.n_rejected > 0 THEN s.n_rejected ELSE s.n_partial END + o.k <= {{ lit(cap) }}

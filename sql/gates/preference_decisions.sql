@@ -68,4 +68,4 @@ checked AS (
         row_json AS late_source
     FROM built
 )
-{{ outcomes('checked', 'exports/preference/chosen_rejected.jsonl', 'group_first, slot') }}
+{{ outcomes('checked', 'exports/preference/chosen_rejected.jsonl', "{'group_first': group_first, 'slot': slot}") }}

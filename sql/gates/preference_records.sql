@@ -6,7 +6,7 @@ SELECT *,
 FROM (
     SELECT
         row_number() OVER (ORDER BY file, line) AS seq,
-        file, line, evidence_run_id, evidence_task_id, category, reasons, text, source_files,
+        file, line, partition, evidence_run_id, evidence_task_id, category, reasons, source_files,
         provenance, provenance_source_file, provenance_line_offset,
         provenance_source_file_json, provenance_line_offset_json
     FROM scored_with_evidence

@@ -1,8 +1,9 @@
--- One row per record (non-blank scored line), in input order, with its scored fields and
--- the evidence it joins to in the paired partition (same relative path), if any.
+-- One row per record (non-blank scored line) with its scored fields and the facts of the
+-- evidence it joins to in the paired partition (same relative path), if any.
 SELECT
     l.file,
     l.line,
+    s.partition,
     l.is_object,
     l.error AS line_error,
     l.excerpt,
@@ -23,7 +24,9 @@ SELECT
     coalesce(s.evidence_run_id, '') <> '' AS has_run_id,
     e.run_id IS NOT NULL AS evidence_found,
     e.task_id,
-    e.text,
+    e.text_has_content,
+    e.text_nonempty,
+    e.first_content_line,
     e.model_role,
     e.model_name,
     e.source_files,
@@ -33,5 +36,5 @@ SELECT
     e.provenance_source_file AS evidence_source_file
 FROM scored_lines AS l
 LEFT JOIN scored_runs AS s USING (file, line)
-LEFT JOIN evidence AS e
+LEFT JOIN evidence_facts AS e
     ON e.partition = s.partition AND e.run_id = s.evidence_run_id AND s.evidence_run_id <> ''

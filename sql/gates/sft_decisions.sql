@@ -2,6 +2,7 @@
 -- layers: SFT_NEVER fires before anything else reads the record (gate 2), and the row
 -- validation refuses any quality_score outside {accepted, partially_accepted} again.
 {% from 'macros/outcomes.sql' import outcomes %}
+{% from 'macros/rows.sql' import sft_row, with_text %}
 {% set sft_never = ['rejected', 'needs_human_review'] %}
 {% set allowed = ['accepted'] + (['partially_accepted'] if include_partial else []) %}
 WITH gated AS (
@@ -15,7 +16,7 @@ WITH gated AS (
             WHEN NOT evidence_found THEN 'missing_source_run_id'
         END AS gate_reason,
         -- SPEC 5 step 8: the instruction -> response shape, and the evidence's provenance
-        list_contains(['executor', 'reviewer', 'applier'], model_role) AND has_content(text) AS has_shape,
+        list_contains(['executor', 'reviewer', 'applier'], model_role) AND text_has_content AS has_shape,
         coalesce(evidence_source_file, '') <> '' AS has_evidence_source,
         -- the template key: the evidence source file without data/_kb/ and .jsonl
         regexp_replace(regexp_replace(coalesce(evidence_source_file, ''), '^data/_kb/', ''), '\.jsonl$', '')
@@ -23,7 +24,7 @@ WITH gated AS (
         coalesce(source_files[1], '') AS first_file
     FROM scored_with_evidence
 ),
-built AS (
+checked AS (
     SELECT *,
         CASE gate_reason
             WHEN 'schema_violation' THEN [line_error]
@@ -66,35 +67,23 @@ built AS (
             CASE WHEN model_name <> '' THEN 'model=' || model_name END) AS context
     FROM gated
 ),
-candidates AS (
+validated AS (
     SELECT *,
-        CASE WHEN gate_reason IS NULL THEN
-            '{"schema_version":1,"id":' || json_str(id)
-            || ',"instruction":' || json_str(instruction)
-            || ',"context":' || json_str(context)
-            || ',"response":' || json_str(text)
-            || ',"source_run_id":' || json_str(evidence_run_id)
-            || ',"quality_score":' || json_str(category)
-            || ',"created_at":' || json_str({{ lit(recorded_at) }})
-            || ',"provenance":' || provenance_json(provenance_source_file_json,
-                provenance_line_offset_json, provenance_sig_hash_json, {{ lit(recorded_at) }})
-            || '}'
-        END AS row_json,
         CASE WHEN gate_reason IS NULL THEN list_filter([
             CASE WHEN NOT has_content(id) THEN 'id must be non-empty' END,
             CASE WHEN NOT has_content(provenance_source_file) THEN 'provenance.source_file must be non-empty' END,
             CASE WHEN NOT has_content(provenance_sig_hash) THEN 'provenance.sig_hash must be non-empty' END,
             CASE WHEN coalesce(provenance_line_offset < 0, true) THEN 'provenance.line_offset must be an integer >= 0' END,
             CASE WHEN NOT has_content(instruction) THEN 'instruction must be non-empty' END,
-            CASE WHEN NOT has_content(text) THEN 'response must be non-empty' END,
+            CASE WHEN NOT text_has_content THEN 'response must be non-empty' END,
             CASE WHEN NOT has_content(evidence_run_id) THEN 'source_run_id must be non-empty' END,
             -- the schema's own firewall: independent of the gates above
             CASE WHEN NOT list_contains(['accepted', 'partially_accepted'], category)
                 THEN 'quality_score ' || coalesce(category, 'missing') || ' is forbidden in SFT' END
         ], lambda e: e IS NOT NULL) END AS validation_errors
-    FROM built
+    FROM checked
 ),
-checked AS (
+late AS (
     SELECT *,
         CASE
             WHEN NOT has_shape THEN 'missing_source_run_id'
@@ -110,10 +99,18 @@ checked AS (
         CASE
             WHEN NOT has_shape THEN '{"run_id":' || json_str(evidence_run_id)
                 || ',"model_role":' || json_str(model_role)
-                || ',"has_text":' || CASE WHEN coalesce(text, '') <> '' THEN 'true' ELSE 'false' END || '}'
+                || ',"has_text":' || CASE WHEN text_nonempty THEN 'true' ELSE 'false' END || '}'
             WHEN NOT has_evidence_source THEN source_record
-            ELSE row_json
+            -- schema_violation: the built row, joined in below
         END AS late_source
-    FROM candidates
+    FROM validated
+),
+decided AS MATERIALIZED (
+    {{ outcomes('late', 'exports/sft/instruction_response.jsonl', "{'file': file, 'line': line}") }}
 )
-{{ outcomes('checked', 'exports/sft/instruction_response.jsonl', 'file, line') }}
+SELECT d.* REPLACE (coalesce(b.built_row, d.quarantine_source) AS quarantine_source)
+FROM decided AS d
+LEFT JOIN (
+    SELECT w.file, w.line, {{ sft_row('w', 'w.text') }} AS built_row
+    FROM {{ with_text('decided', "reason = 'schema_violation' AND gate_reason IS NULL") }} AS w
+) AS b USING (file, line)

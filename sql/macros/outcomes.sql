@@ -12,9 +12,9 @@
       errors    the quarantine errors, else NULL
       quarantine_source          the source_record to write into the quarantine row
   An id already in `output_file` is skipped_existing; an id exported earlier in this run
-  (in `order_by` order) is duplicate_id.
+  (in `order_key` order, a struct expression) is duplicate_id.
 -#}
-{% macro outcomes(candidates, output_file, order_by) -%}
+{% macro outcomes(candidates, output_file, order_key) -%}
 SELECT c.*,
     CASE
         WHEN gate_reason IS NOT NULL THEN 'quarantined'
@@ -41,17 +41,20 @@ SELECT c.*,
     END AS quarantine_source
 FROM (
     SELECT c.*,
-        -- the window only sees rows that reached the id step; an earlier row with the
-        -- same id that was exported makes this one a duplicate
-        coalesce(bool_or(gate_reason IS NULL AND late_reason IS NULL) OVER (
-            PARTITION BY id ORDER BY {{ order_by }}
-            ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), false)
-            AND gate_reason IS NULL AS exported_earlier
+        -- the first exported row per id, found on narrow columns and joined back (a window
+        -- over the wide rows would sort every text)
+        gate_reason IS NULL AND coalesce(first_ok.k < {{ order_key }}, false) AS exported_earlier
     FROM (
         SELECT c.*, coalesce(x.id IS NOT NULL, false) AS already_there
         FROM {{ candidates }} AS c
         LEFT JOIN (SELECT id FROM existing_ids WHERE file = {{ lit(output_file) }}) AS x
             ON x.id = c.id AND c.gate_reason IS NULL
     ) AS c
+    LEFT JOIN (
+        SELECT id, min({{ order_key }}) AS k
+        FROM {{ candidates }}
+        WHERE gate_reason IS NULL AND late_reason IS NULL
+        GROUP BY id
+    ) AS first_ok ON first_ok.id = c.id
 ) AS c
 {%- endmacro %}

@@ -1,0 +1,43 @@
+{#-
+  Jinja macros: the dataset rows as JSON text, keys in SPEC order, byte format of SPEC 3.
+  `d` is the decision row's alias, `text` the evidence text expression. Export models use
+  them for the rows they write; decisions use them for the built row a schema_violation
+  quarantines.
+-#}
+{% macro rag_row(d, text) -%}
+'{"schema_version":1,"id":' || json_str({{ d }}.id)
+    || ',"title":' || json_str({{ d }}.title)
+    || ',"content":' || json_str({{ text }})
+    || ',"tags":' || json_str_list({{ d }}.tags)
+    || ',"source_run_id":' || json_str({{ d }}.evidence_run_id)
+    || ',"success_score":' || json_str({{ d }}.category)
+    || ',"source_category":' || json_str({{ d }}.category)
+    || ',"embedding_text":' || json_str(left({{ text }}, 2000))
+    || ',"created_at":' || json_str({{ lit(recorded_at) }})
+    || ',"provenance":' || provenance_json({{ d }}.provenance_source_file_json,
+        {{ d }}.provenance_line_offset_json, {{ d }}.provenance_sig_hash_json, {{ lit(recorded_at) }})
+    || '}'
+{%- endmacro %}
+
+{% macro sft_row(d, text) -%}
+'{"schema_version":1,"id":' || json_str({{ d }}.id)
+    || ',"instruction":' || json_str({{ d }}.instruction)
+    || ',"context":' || json_str({{ d }}.context)
+    || ',"response":' || json_str({{ text }})
+    || ',"source_run_id":' || json_str({{ d }}.evidence_run_id)
+    || ',"quality_score":' || json_str({{ d }}.category)
+    || ',"created_at":' || json_str({{ lit(recorded_at) }})
+    || ',"provenance":' || provenance_json({{ d }}.provenance_source_file_json,
+        {{ d }}.provenance_line_offset_json, {{ d }}.provenance_sig_hash_json, {{ lit(recorded_at) }})
+    || '}'
+{%- endmacro %}
+
+{#- The rows of `decisions` that pass `row_filter`, with their evidence text joined back.
+    The filtered decisions are the join's build side; the texts stream past it. -#}
+{% macro with_text(decisions, row_filter) -%}
+(
+    SELECT d.*, e.text
+    FROM (SELECT * FROM {{ decisions }} WHERE {{ row_filter }}) AS d
+    JOIN evidence AS e ON e.partition = d.partition AND e.run_id = d.evidence_run_id
+)
+{%- endmacro %}
