@@ -19,6 +19,7 @@ import duckdb
 
 from distill_duck.errors import DistillError
 from distill_duck.lakehouse import DATASETS, EVIDENCE_DIR, OUTPUTS, QUARANTINES, RUNS_HISTORY, Lakehouse
+from distill_duck.lock import root_lock
 from distill_duck.outputs import append_atomically, repair_torn, replace_atomically
 from distill_duck.runner import Model, Project
 from distill_duck.sqlquote import lit
@@ -125,10 +126,24 @@ def run_exporters(
     options: RunOptions,
     on_model: Callable[[Model], None] | None = None,
 ) -> RunResult:
+    if options.dry_run:
+        # a dry run writes nothing under the root, not even scratch space
+        with tempfile.TemporaryDirectory(prefix="distill-duck-dry-run-") as scratch:
+            return _run_exporters(root, exporters, options, Path(scratch), on_model)
+    with root_lock(root):
+        return _run_exporters(root, exporters, options, root / ".distill_duck", on_model)
+
+
+def _run_exporters(
+    root: Path,
+    exporters: Sequence[str],
+    options: RunOptions,
+    state_dir: Path,
+    on_model: Callable[[Model], None] | None,
+) -> RunResult:
     started_at = now_iso()
     lake = Lakehouse(root)
     project = Project(options.context())
-    state_dir = root / ".distill_duck"
     con = connect(spill_dir=state_dir / "spill")
     try:
         project.install_macros(con)
@@ -176,6 +191,17 @@ def run_models(
     Export files are not touched: the export-* commands write those."""
     lake = Lakehouse(root)
     project = Project(options.context())
+    with root_lock(root):
+        return _run_models(lake, project, select, on_model)
+
+
+def _run_models(
+    lake: Lakehouse,
+    project: Project,
+    select: Sequence[str] | None,
+    on_model: Callable[[Model], None] | None,
+) -> dict[str, float]:
+    root = lake.root
     con = connect(spill_dir=root / ".distill_duck" / "spill")
     try:
         existing = [p for p in OUTPUTS if lake.path(p).is_file()]
