@@ -31,6 +31,7 @@ SUMMARY_KEYS = (
     "records_quarantined", "skipped_existing", "quarantine_by_reason", "input_errors",
     "output_path",
 )
+QUARANTINE_FILES = frozenset(QUARANTINES.values())
 PREFERENCE_KEYS = ("task_ids_with_pairs", "insufficient_pair_task_ids", "records_skipped")
 
 
@@ -165,7 +166,11 @@ def _run_exporters(
         written: dict[str, int] = {}
         if not options.dry_run:
             started = time.perf_counter()
-            for model in exports:
+            # quarantine files first: if a crash falls between the two, the re-run still sees
+            # the dataset without the new ids and re-derives the same duplicate_id rows, so it
+            # converges to the bytes of an uninterrupted run
+            quarantine_first = sorted(exports, key=lambda m: m.config["export"] not in QUARANTINE_FILES)
+            for model in quarantine_first:
                 target = model.config["export"]
                 written[target] = write_export(con, model, lake.path(target), state_dir)
             timings["write_exports"] = time.perf_counter() - started
