@@ -5,6 +5,7 @@ All record-level work happens in the SQL models; this module moves files and num
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import tempfile
@@ -48,9 +49,14 @@ class RunOptions:
     include_partial: bool = False
     max_pairs_per_task: int = 5
     dry_run: bool = False
+    # where run times come from; fixed only to make the example warehouse reproducible
+    clock: Callable[[], str] = field(default=now_iso, compare=False, repr=False)
 
     def context(self) -> dict[str, Any]:
-        return asdict(self)
+        """The run options as template variables."""
+        values = asdict(self)
+        del values["clock"]
+        return values
 
 
 @dataclass
@@ -142,7 +148,7 @@ def _run_exporters(
     state_dir: Path,
     on_model: Callable[[Model], None] | None,
 ) -> RunResult:
-    started_at = now_iso()
+    started_at = options.clock()
     lake = Lakehouse(root)
     project = Project(options.context())
     con = connect(spill_dir=state_dir / "spill")
@@ -222,8 +228,12 @@ def _run_models(
 def record_runs(lake: Lakehouse, summaries: dict[str, dict[str, Any]], options: RunOptions,
                 started_at: str) -> None:
     """Append one line per exporter to the run history the warehouse's ``runs`` reads."""
-    run_id = started_at.replace("-", "").replace(":", "") + "-" + os.urandom(3).hex()
-    finished_at = now_iso()
+    # sortable by time; the root lock allows one run per root at a time, so the start time
+    # and the options tell runs apart
+    seed = json.dumps([started_at, options.context()], sort_keys=True)
+    suffix = hashlib.sha256(seed.encode()).hexdigest()
+    run_id = started_at.replace("-", "").replace(":", "") + "-" + suffix[:6]
+    finished_at = options.clock()
     lines = "".join(
         json.dumps({
             "run_id": run_id, "exporter": name, "started_at": started_at, "finished_at": finished_at,
