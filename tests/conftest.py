@@ -78,7 +78,8 @@ def evidence(run_id: str, text: str = "# Finding\nbody", role: str = "executor",
 def read_jsonl(path: Path) -> list[dict[str, Any]]:
     if not path.exists():
         return []
-    return [json.loads(line) for line in path.read_text("utf-8").splitlines() if line]
+    # split on \n only: str.splitlines would also split inside rows at U+2028 and friends
+    return [json.loads(line) for line in path.read_text("utf-8").split("\n") if line]
 
 
 def snapshot(root: Path) -> dict[str, bytes]:

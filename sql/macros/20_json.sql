@@ -36,13 +36,28 @@ CREATE OR REPLACE MACRO json_int64(j) AS
     END;
 
 
+-- Any JSON value minified by DuckDB, in the output byte format. DuckDB spells the hex of
+-- \u00XX escapes in upper case; only 0B, 0E, 0F, 1A-1F have letters. Escaped backslashes
+-- are parked on chr(1) (never raw in JSON text) first, so every backslash left starts an
+-- escape and a literal "\u001B" in the data is not touched.
+CREATE OR REPLACE MACRO json_lower_escapes(v) AS
+    CASE WHEN NOT regexp_matches(v, '\\u00(?:0[BEF]|1[A-F])') THEN v ELSE
+        replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(
+            replace(v, '\\', chr(1)),
+            '\u000B', '\u000b'), '\u000E', '\u000e'), '\u000F', '\u000f'), '\u001A', '\u001a'),
+            '\u001B', '\u001b'), '\u001C', '\u001c'), '\u001D', '\u001d'), '\u001E', '\u001e'),
+            '\u001F', '\u001f'), chr(1), '\\')
+    END;
+
+CREATE OR REPLACE MACRO json_min(j) AS json_lower_escapes(CAST(json(j) AS VARCHAR));
+
 -- A JSON value written back out in the output byte format: strings through json_str,
 -- everything else minified by DuckDB. NULL (absent) stays NULL so callers can omit the key.
 CREATE OR REPLACE MACRO json_out(j) AS
     CASE
         WHEN j IS NULL THEN NULL
         WHEN json_type(j) = 'VARCHAR' THEN json_str(json_extract_string(j, '$'))
-        ELSE CAST(json(j) AS VARCHAR)
+        ELSE json_min(j)
     END;
 
 -- One quarantine row (SPEC section 3.1), keys in order.
