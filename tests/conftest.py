@@ -14,7 +14,9 @@ import pytest
 RECORDED_AT = "2026-04-27T03:57:40.123Z"
 
 
-def run_cli(*args: str, check: bool = True, env: Mapping[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    *args: str, check: bool = True, env: Mapping[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     """Run `python -m distill_duck ARGS` in a subprocess, as a user would."""
     p = subprocess.run([sys.executable, "-m", "distill_duck", *args], capture_output=True, text=True,
                        env=None if env is None else dict(env))

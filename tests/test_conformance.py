@@ -50,7 +50,8 @@ def test_conformance_case(case: str, tmp_path: Path) -> None:
         assert _rows_without_errors(out / q) == _rows_without_errors(exp / q), q
         for row in map(json.loads, filter(None, _bytes(out / q).decode().split("\n"))):
             assert "reason" not in row or row["errors"], "a quarantine row must say why"
-    torn = {p.relative_to(exp) for p in exp.rglob("*.torn")} | {p.relative_to(out) for p in out.rglob("*.torn")}
+    torn = {p.relative_to(exp) for p in exp.rglob("*.torn")}
+    torn |= {p.relative_to(out) for p in out.rglob("*.torn")}
     for t in torn:
         assert _bytes(out / t) == _bytes(exp / t), t
 
