@@ -189,6 +189,13 @@ def cmd_export(args: argparse.Namespace) -> int:
         for target, what in result.repaired.items():
             print(f"repaired torn last line of {target}: {what}")
         print(format_summaries(result.summaries))
+        if result.receipt_path is not None:
+            print(f"receipt: {result.receipt_path.relative_to(root)}")
+    if not result.validation_passed:
+        assert result.receipt is not None
+        failed = [a["name"] for a in result.receipt["validation"]["assertions"] if not a["passed"]]
+        raise DistillError(f"the outputs failed {len(failed)} checks after the run ({', '.join(failed)}); "
+                           f"see {result.receipt_path} and run `distill-duck health`")
     return 0
 
 

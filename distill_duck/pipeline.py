@@ -11,6 +11,7 @@ import os
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,10 +19,20 @@ from typing import Any
 
 import duckdb
 
+from distill_duck import __version__
 from distill_duck.errors import DistillError
-from distill_duck.lakehouse import DATASETS, EVIDENCE_DIR, OUTPUTS, QUARANTINES, RUNS_HISTORY, Lakehouse
+from distill_duck.lakehouse import (
+    DATASETS,
+    EVIDENCE_DIR,
+    OUTPUTS,
+    QUARANTINES,
+    RUNS_HISTORY,
+    WAREHOUSE,
+    Lakehouse,
+)
 from distill_duck.lock import root_lock
 from distill_duck.outputs import append_atomically, repair_torn, replace_atomically
+from distill_duck.receipts import facts_of, git_state, write_receipt
 from distill_duck.runner import Model, Project
 from distill_duck.sqlquote import lit
 from distill_duck.warehouse import publish
@@ -65,6 +76,12 @@ class RunResult:
     timings: dict[str, float]
     written: dict[str, int]
     repaired: dict[str, str]
+    receipt_path: Path | None = None
+    receipt: dict[str, Any] | None = None
+
+    @property
+    def validation_passed(self) -> bool:
+        return self.receipt is None or bool(self.receipt["validation"]["passed"])
 
 
 def connect(database: str = ":memory:", spill_dir: Path | None = None) -> duckdb.DuckDBPyConnection:
@@ -149,6 +166,8 @@ def _run_exporters(
     on_model: Callable[[Model], None] | None,
 ) -> RunResult:
     started_at = options.clock()
+    clock_start = time.perf_counter()
+    git = None if options.dry_run else git_state(root)  # as it was before this run wrote
     lake = Lakehouse(root)
     project = Project(options.context())
     con = connect(spill_dir=state_dir / "spill")
@@ -167,10 +186,17 @@ def _run_exporters(
         exports = exporter_models(project, exporters)
         select = [m.name for m in exports] + [f"{e}_summary" for e in exporters]
         timings = project.run(con, select, on_model=on_model)
-
         summaries = {e: read_summary(con, e, options) for e in exporters}
-        written: dict[str, int] = {}
-        if not options.dry_run:
+        if options.dry_run:
+            return RunResult(summaries, timings, {}, repaired)
+
+        # hash the inputs and the outputs as they are now, beside DuckDB's work
+        inputs = lake.scored_files() + lake.evidence_files()
+        with ThreadPoolExecutor(max_workers=1) as background:
+            input_facts = background.submit(facts_of, root, inputs)
+            before = facts_of(root, list(OUTPUTS))
+            written: dict[str, int] = {}
+            rows_written: dict[str, int] = {}
             started = time.perf_counter()
             # quarantine files first: if a crash falls between the two, the re-run still sees
             # the dataset without the new ids and re-derives the same duplicate_id rows, so it
@@ -178,18 +204,73 @@ def _run_exporters(
             quarantine_first = sorted(exports, key=lambda m: m.config["export"] not in QUARANTINE_FILES)
             for model in quarantine_first:
                 target = model.config["export"]
-                written[target] = write_export(con, model, lake.path(target), state_dir)
+                appended = write_export(con, model, lake.path(target), state_dir)
+                written[target], rows_written[target] = appended
             timings["write_exports"] = time.perf_counter() - started
-            record_runs(lake, summaries, options, started_at)
+            run_id = record_runs(lake, summaries, options, started_at)
             set_published_files(con, lake)
-            warehouse_models = [m.name for m in project.models.values() if m.stage == "warehouse"]
-            timings.update(project.run(con, warehouse_models, on_model=on_model, upstream=False))
+            after_models = [m.name for m in project.models.values() if m.stage in ("warehouse", "receipts")]
+            timings.update(project.run(con, after_models, on_model=on_model, upstream=False))
             started = time.perf_counter()
             publish(con, root, project.published())
             timings["publish_warehouse"] = time.perf_counter() - started
-        return RunResult(summaries, timings, written, repaired)
+            after = facts_of(root, list(OUTPUTS) + [RUNS_HISTORY, WAREHOUSE])
+            assertions = run_assertions(con, before, after, rows_written, summaries)
+            receipt = {
+                "receipt_version": 1,
+                "run_id": run_id,
+                "tool": {"name": "distill-duck", "version": __version__},
+                "exporters": list(exporters),
+                "started_at": started_at,
+                "finished_at": options.clock(),
+                "duration_ms": round((time.perf_counter() - clock_start) * 1000, 1),
+                "root": str(root),
+                "options": {k: v for k, v in options.context().items() if k != "dry_run"},
+                "git": git,
+                "inputs": [{"file": rel, **(facts or {})} for rel, facts in input_facts.result().items()],
+                "outputs": [{"file": rel, "before": before.get(rel), "after": after[rel],
+                             "rows_written": rows_written.get(rel, 0)} for rel in after],
+                "repaired": repaired,
+                "summaries": summaries,
+                "category_counts": {
+                    (cat if cat is not None else "(none)"): n
+                    for cat, n in con.execute("SELECT category, records FROM category_counts").fetchall()
+                },
+                "timings_ms": {
+                    "models": {k: round(v * 1000, 1) for k, v in timings.items()},
+                    "exporters": {e: round(sum(v for k, v in timings.items() if k.startswith(f"{e}_")) * 1000,
+                                                 1) for e in exporters},
+                },
+                "validation": {"passed": all(a["passed"] for a in assertions), "assertions": assertions},
+            }
+            receipt_path = write_receipt(root, receipt)
+        return RunResult(summaries, timings, written, repaired, receipt_path, receipt)
     finally:
         con.close()
+
+
+def run_assertions(
+    con: duckdb.DuckDBPyConnection,
+    before: dict[str, dict[str, Any] | None],
+    after: dict[str, dict[str, Any] | None],
+    rows_written: dict[str, int],
+    summaries: dict[str, dict[str, Any]],
+) -> list[dict[str, Any]]:
+    """The run_checks model's assertions, plus those on numbers Python holds: the accounting
+    of each summary, and each output grew by exactly the rows the run wrote."""
+    cur = con.execute("SELECT name, passed, detail FROM run_checks ORDER BY name")
+    checks = [{"name": n, "passed": bool(p), "detail": d} for n, p, d in cur.fetchall()]
+    for name, s in summaries.items():
+        if name == "preference":  # its counts are of candidate pairs, not records
+            continue
+        total = s["records_exported"] + s["records_quarantined"] + s["skipped_existing"]
+        checks.append({"name": f"accounting:{name}", "passed": total == s["records_read"],
+                       "detail": f"{total} exported+quarantined+skipped_existing, {s['records_read']} read"})
+    for rel in OUTPUTS:
+        grew = (after.get(rel) or {}).get("lines", 0) - (before.get(rel) or {}).get("lines", 0)
+        checks.append({"name": f"appended:{rel}", "passed": grew == rows_written.get(rel, 0),
+                       "detail": f"{grew} lines added, {rows_written.get(rel, 0)} rows written"})
+    return checks
 
 
 def run_models(
@@ -226,7 +307,7 @@ def _run_models(
 
 
 def record_runs(lake: Lakehouse, summaries: dict[str, dict[str, Any]], options: RunOptions,
-                started_at: str) -> None:
+                started_at: str) -> str:
     """Append one line per exporter to the run history the warehouse's ``runs`` reads."""
     # sortable by time; the root lock allows one run per root at a time, so the start time
     # and the options tell runs apart
@@ -252,15 +333,20 @@ def record_runs(lake: Lakehouse, summaries: dict[str, dict[str, Any]], options: 
             out.write(lines.encode("utf-8"))
 
     replace_atomically(target, write)
+    return run_id
 
 
-def write_export(con: duckdb.DuckDBPyConnection, model: Model, target: Path, state_dir: Path) -> int:
-    """COPY a model's new lines to a scratch file, then append them atomically to target."""
+def write_export(
+    con: duckdb.DuckDBPyConnection, model: Model, target: Path, state_dir: Path
+) -> tuple[int, int]:
+    """COPY a model's new lines to a scratch file, then append them atomically to target.
+    Returns (bytes, rows) appended."""
     relation = f'"{model.name}"'
-    nulls = con.execute(f"SELECT count(*) FROM {relation} WHERE jsonl IS NULL").fetchone()
-    if nulls and nulls[0]:
+    row = con.execute(f"SELECT count(*), count(*) FILTER (WHERE jsonl IS NULL) FROM {relation}").fetchone()
+    rows, nulls = row if row else (0, 0)
+    if nulls:
         raise DistillError(
-            f"model {model.name!r} built {nulls[0]} empty lines; nothing was written "
+            f"model {model.name!r} built {nulls} empty lines; nothing was written "
             "(this is a bug: please report it with the input that caused it)"
         )
     state_dir.mkdir(parents=True, exist_ok=True)
@@ -272,7 +358,7 @@ def write_export(con: duckdb.DuckDBPyConnection, model: Model, target: Path, sta
             f"COPY (SELECT jsonl FROM {relation}) TO {lit(str(scratch))} "
             "(FORMAT csv, HEADER false, QUOTE '', ESCAPE '', DELIMITER '\x1f')"
         )
-        return append_atomically(target, scratch)
+        return append_atomically(target, scratch), rows
     finally:
         scratch.unlink(missing_ok=True)
 
