@@ -1,0 +1,121 @@
+"""Run receipts (reports/distillation/<run_id>/receipt.json) and latest.md."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+from pathlib import Path
+
+from tests.conftest import RECORDED_AT, evidence, export_json, run_cli, scored, write_partition
+
+REL = "2026/04/27/scrum_reviews.jsonl"
+
+
+def _lake(root: Path) -> None:
+    write_partition(root, "scored-runs", REL, [
+        scored("a1", task="t"), scored("a2", task="t"), scored("r1", "rejected", task="t"),
+        scored("n1", "needs_human_review"), scored("p1", "partially_accepted"), "not json",
+    ])
+    write_partition(root, "evidence", REL, [
+        evidence("a1", text="first"), evidence("a2", text="second"), evidence("r1", text="wrong"),
+        evidence("n1"), evidence("p1"),
+    ])
+
+
+def _receipts(root: Path) -> list[dict]:
+    return [json.loads(p.read_text()) for p in sorted((root / "reports/distillation").glob("*/receipt.json"))]
+
+
+def _sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_receipt_proves_what_went_in_and_came_out(lakehouse: Path) -> None:
+    summary = export_json(lakehouse)
+    assert summary["rag"]["records_read"] == 0  # an empty root still gets a receipt
+    _lake(lakehouse)
+    summary = export_json(lakehouse)
+    receipts = _receipts(lakehouse)
+    assert len(receipts) == 2
+    r = receipts[-1]
+    assert r["run_id"] > receipts[0]["run_id"]  # sortable by time
+    assert r["tool"]["name"] == "distill-duck" and r["tool"]["version"]
+    assert r["options"]["recorded_at"] == RECORDED_AT and r["options"]["max_pairs_per_task"] == 5
+    assert r["git"] is None  # not a git work tree
+    assert r["summaries"] == summary
+    assert r["category_counts"] == {"accepted": 2, "needs_human_review": 1, "partially_accepted": 1,
+                                    "rejected": 1}
+    assert r["validation"]["passed"] is True
+    names = {a["name"] for a in r["validation"]["assertions"]}
+    assert {"sft_firewall", "rag_firewall", "preference_no_self_pairs", "accounting:rag",
+            "accounting:sft", "appended:exports/sft/instruction_response.jsonl"} <= names
+    # every input file read, with its hash and size
+    inputs = {i["file"]: i for i in r["inputs"]}
+    assert set(inputs) == {f"data/scored-runs/{REL}", f"data/evidence/{REL}"}
+    for rel, facts in inputs.items():
+        assert facts["sha256"] == _sha(lakehouse / rel)
+        assert facts["bytes"] == (lakehouse / rel).stat().st_size
+    # every output, before and after, and the rows this run wrote
+    outputs = {o["file"]: o for o in r["outputs"]}
+    sft = outputs["exports/sft/instruction_response.jsonl"]
+    assert sft["before"] is None and sft["rows_written"] == summary["sft"]["records_exported"] == 2
+    assert sft["after"]["sha256"] == _sha(lakehouse / "exports/sft/instruction_response.jsonl")
+    assert sft["after"]["lines"] == 2
+    assert outputs["warehouse.duckdb"]["after"]["bytes"] == (lakehouse / "warehouse.duckdb").stat().st_size
+    assert set(r["timings_ms"]["exporters"]) == {"rag", "sft", "preference"}
+    assert r["timings_ms"]["models"]["rag_decisions"] >= 0
+
+    # a third run on unchanged inputs: the outputs' hashes do not move
+    export_json(lakehouse)
+    third = _receipts(lakehouse)[-1]
+    for o in third["outputs"]:
+        if o["file"].startswith("exports/"):
+            assert o["rows_written"] == 0
+            assert o["before"] == o["after"]
+
+
+def test_git_state_is_recorded(lakehouse: Path) -> None:
+    _lake(lakehouse)
+    git = ["git", "-C", str(lakehouse), "-c", "user.email=t@example.com", "-c", "user.name=t"]
+    subprocess.run([*git, "init", "-q", "-b", "main"], check=True)
+    subprocess.run([*git, "add", "data"], check=True)
+    subprocess.run([*git, "commit", "-qm", "data"], check=True)
+    head = subprocess.run([*git, "rev-parse", "HEAD"], capture_output=True, text=True, check=True)
+    head = head.stdout.strip()
+    export_json(lakehouse)
+    r = _receipts(lakehouse)[-1]
+    assert r["git"] == {"commit": head, "branch": "main", "dirty": False}
+
+
+def test_tampered_output_fails_validation_and_the_exit_code(lakehouse: Path) -> None:
+    _lake(lakehouse)
+    export_json(lakehouse)
+    sft = lakehouse / "exports/sft/instruction_response.jsonl"
+    smuggled = json.loads(sft.read_text().splitlines()[0])
+    smuggled.update(id="sft-0123456789abcdef", quality_score="rejected")
+    with open(sft, "a") as f:
+        f.write(json.dumps(smuggled) + "\n")
+    p = run_cli("export-all", "--root", str(lakehouse), "--recorded-at", RECORDED_AT, check=False)
+    assert p.returncode == 1
+    assert "sft_firewall" in p.stderr and len(p.stderr.strip().splitlines()) == 1
+    r = _receipts(lakehouse)[-1]
+    assert r["validation"]["passed"] is False
+    failed = [a for a in r["validation"]["assertions"] if not a["passed"]]
+    assert [a["name"] for a in failed] == ["sft_firewall"]
+    assert "1" in failed[0]["detail"]
+    latest = (lakehouse / "reports/distillation/latest.md").read_text()
+    assert "validation **FAILED**" in latest
+
+
+def test_latest_md_shows_the_last_run_of_each_exporter(lakehouse: Path) -> None:
+    _lake(lakehouse)
+    export_json(lakehouse)
+    export_json(lakehouse, "export-sft", "--include-partial")
+    latest = (lakehouse / "reports/distillation/latest.md").read_text()
+    runs = sorted(p.parent.name for p in (lakehouse / "reports/distillation").glob("*/receipt.json"))
+    rag_part, sft_part = latest.split("## rag")[1].split("## sft")
+    assert runs[0] in rag_part and runs[1] in sft_part  # sft's latest is the second run
+    assert "| records_exported | 1 |" in sft_part  # the partial one, now let in
+    assert "| unsafe_sft_category | 2 |" in sft_part
+    assert "## preference" in latest
