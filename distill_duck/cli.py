@@ -6,6 +6,7 @@ import argparse
 import json
 import re
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
@@ -169,7 +170,12 @@ def _options(args: argparse.Namespace) -> RunOptions:
 
 def cmd_run(args: argparse.Namespace) -> int:
     root = resolve_root(args.root)
-    timings = run_models(root, args.select, _options(args))
+    progress = progress_for(args)
+    try:
+        timings = run_models(root, args.select, _options(args), progress)
+    finally:
+        if progress:
+            progress.done()
     width = max(map(len, timings), default=0)
     for name, seconds in timings.items():
         print(f"{name:<{width}}  {seconds * 1000:8.1f} ms")
@@ -181,7 +187,12 @@ def cmd_export(args: argparse.Namespace) -> int:
     root = resolve_root(args.root)
     options = _options(args)
     exporters = list(EXPORTERS) if args.command == "export-all" else [args.command.removeprefix("export-")]
-    result = run_exporters(root, exporters, options)
+    progress = progress_for(args)
+    try:
+        result = run_exporters(root, exporters, options, progress)
+    finally:
+        if progress:
+            progress.done()
     if args.json:
         out: Any = result.summaries if args.command == "export-all" else result.summaries[exporters[0]]
         print(json.dumps(out, ensure_ascii=False))
@@ -197,6 +208,32 @@ def cmd_export(args: argparse.Namespace) -> int:
         raise DistillError(f"the outputs failed {len(failed)} checks after the run ({', '.join(failed)}); "
                            f"see {result.receipt_path} and run `distill-duck health`")
     return 0
+
+
+class StderrProgress:
+    """The stage a run is in, on one rewritten stderr line; only on a terminal."""
+
+    def __init__(self) -> None:
+        self.started = time.perf_counter()
+        self.width = 0
+
+    def __call__(self, stage: str) -> None:
+        text = f"distill-duck [{time.perf_counter() - self.started:6.1f}s] {stage}"
+        sys.stderr.write("\r" + text.ljust(self.width))
+        sys.stderr.flush()
+        self.width = len(text)
+
+    def done(self) -> None:
+        if self.width:
+            sys.stderr.write("\r" + " " * self.width + "\r")
+            sys.stderr.flush()
+
+
+def progress_for(args: argparse.Namespace) -> StderrProgress | None:
+    """Progress on stderr when it is a terminal, never in --json mode."""
+    if getattr(args, "json", False) or not sys.stderr.isatty():
+        return None
+    return StderrProgress()
 
 
 def format_summaries(summaries: dict[str, dict[str, Any]]) -> str:

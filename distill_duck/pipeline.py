@@ -38,6 +38,8 @@ from distill_duck.sqlquote import lit
 from distill_duck.warehouse import publish
 
 EXPORTERS = ("rag", "sft", "preference")
+# told the stage a run is in: "inputs/scored_lines", "writing export files", ...
+Progress = Callable[[str], None]
 SUMMARY_KEYS = (
     "exporter", "dry_run", "scored_files_read", "records_read", "records_exported",
     "records_quarantined", "skipped_existing", "quarantine_by_reason", "input_errors",
@@ -148,14 +150,14 @@ def run_exporters(
     root: Path,
     exporters: Sequence[str],
     options: RunOptions,
-    on_model: Callable[[Model], None] | None = None,
+    progress: Progress | None = None,
 ) -> RunResult:
     if options.dry_run:
         # a dry run writes nothing under the root, not even scratch space
         with tempfile.TemporaryDirectory(prefix="distill-duck-dry-run-") as scratch:
-            return _run_exporters(root, exporters, options, Path(scratch), on_model)
+            return _run_exporters(root, exporters, options, Path(scratch), progress)
     with root_lock(root):
-        return _run_exporters(root, exporters, options, root / ".distill_duck", on_model)
+        return _run_exporters(root, exporters, options, root / ".distill_duck", progress)
 
 
 def _run_exporters(
@@ -163,7 +165,7 @@ def _run_exporters(
     exporters: Sequence[str],
     options: RunOptions,
     state_dir: Path,
-    on_model: Callable[[Model], None] | None,
+    progress: Progress | None,
 ) -> RunResult:
     started_at = options.clock()
     clock_start = time.perf_counter()
@@ -185,7 +187,7 @@ def _run_exporters(
 
         exports = exporter_models(project, exporters)
         select = [m.name for m in exports] + [f"{e}_summary" for e in exporters]
-        timings = project.run(con, select, on_model=on_model)
+        timings = project.run(con, select, progress=progress)
         summaries = {e: read_summary(con, e, options) for e in exporters}
         if options.dry_run:
             return RunResult(summaries, timings, {}, repaired)
@@ -198,6 +200,8 @@ def _run_exporters(
             written: dict[str, int] = {}
             rows_written: dict[str, int] = {}
             started = time.perf_counter()
+            if progress:
+                progress("writing export files")
             # quarantine files first: if a crash falls between the two, the re-run still sees
             # the dataset without the new ids and re-derives the same duplicate_id rows, so it
             # converges to the bytes of an uninterrupted run
@@ -210,8 +214,10 @@ def _run_exporters(
             run_id = record_runs(lake, summaries, options, started_at)
             set_published_files(con, lake)
             after_models = [m.name for m in project.models.values() if m.stage in ("warehouse", "receipts")]
-            timings.update(project.run(con, after_models, on_model=on_model, upstream=False))
+            timings.update(project.run(con, after_models, progress=progress, upstream=False))
             started = time.perf_counter()
+            if progress:
+                progress("publishing warehouse.duckdb")
             publish(con, root, project.published())
             timings["publish_warehouse"] = time.perf_counter() - started
             after = facts_of(root, list(OUTPUTS) + [RUNS_HISTORY, WAREHOUSE])
@@ -277,21 +283,21 @@ def run_models(
     root: Path,
     select: Sequence[str] | None,
     options: RunOptions,
-    on_model: Callable[[Model], None] | None = None,
+    progress: Progress | None = None,
 ) -> dict[str, float]:
     """Run models (all, or the selected ones and what they read) into the warehouse file.
     Export files are not touched: the export-* commands write those."""
     lake = Lakehouse(root)
     project = Project(options.context())
     with root_lock(root):
-        return _run_models(lake, project, select, on_model)
+        return _run_models(lake, project, select, progress)
 
 
 def _run_models(
     lake: Lakehouse,
     project: Project,
     select: Sequence[str] | None,
-    on_model: Callable[[Model], None] | None,
+    progress: Progress | None,
 ) -> dict[str, float]:
     root = lake.root
     con = connect(spill_dir=root / ".distill_duck" / "spill")
@@ -299,7 +305,7 @@ def _run_models(
         existing = [p for p in OUTPUTS if lake.path(p).is_file()]
         project.install_macros(con)
         set_inputs(con, lake, existing)
-        timings = project.run(con, select, on_model=on_model)
+        timings = project.run(con, select, progress=progress)
         publish(con, root, project.ordered(select))
         return timings
     finally:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import heapq
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -170,7 +170,7 @@ class Project:
         self,
         con: duckdb.DuckDBPyConnection,
         select: Iterable[str] | None = None,
-        on_model: Any = None,
+        progress: Callable[[str], None] | None = None,
         upstream: bool = True,
     ) -> dict[str, float]:
         """Install the macros, then create every selected model's table; return seconds
@@ -178,8 +178,8 @@ class Project:
         timings: dict[str, float] = {}
         self.install_macros(con)
         for model in self.ordered(select, upstream):
-            if on_model:
-                on_model(model)
+            if progress:
+                progress(f"{model.stage}/{model.name}")
             started = time.perf_counter()
             try:
                 con.execute(f"CREATE OR REPLACE TABLE {ident(model.name)} AS {model.sql}")
