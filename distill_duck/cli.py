@@ -104,6 +104,14 @@ def build_parser() -> Parser:
                    help="the query, e.g. \"SELECT reason, count(*) FROM quarantine GROUP BY 1\"")
     p.add_argument("--format", choices=("table", "csv", "json"), default="table", help="output format")
 
+    p = sub.add_parser("report", help="write a self-contained HTML page of charts over the warehouse",
+                       description="Write reports/distillation/report.html: the category mix, quarantine "
+                       "reasons per exporter, exports per source class and input errors per file, as "
+                       "charts in one file that needs no network to view.")
+    _add_root(p)
+    p.add_argument("--output", metavar="FILE",
+                   help="where to write (default: reports/distillation/report.html)")
+
     p = sub.add_parser("run", help="run SQL models into <root>/warehouse.duckdb (no export files written)",
                        description="Run the SQL models (all, or --select ones and everything they read) "
                        "and publish their tables in <root>/warehouse.duckdb.")
@@ -149,6 +157,8 @@ def dispatch(args: argparse.Namespace) -> int:
         return cmd_health(args)
     if args.command == "query":
         return cmd_query(args)
+    if args.command == "report":
+        return cmd_report(args)
     if args.command == "models":
         return cmd_models(args)
     if args.command == "compile":
@@ -275,6 +285,14 @@ def cmd_query(args: argparse.Namespace) -> int:
     from distill_duck.query import query
 
     print(query(resolve_root(args.root), args.sql, args.format))
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from distill_duck.report import build_report
+
+    root = resolve_root(args.root)
+    print(f"wrote {build_report(root, Path(args.output) if args.output else None)}")
     return 0
 
 

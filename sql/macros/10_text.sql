@@ -1,27 +1,27 @@
 -- Text helpers shared by every model. Executed once per connection, before the models.
 
 -- The JavaScript String.prototype.trim whitespace set (SPEC section 1).
-CREATE OR REPLACE MACRO js_ws() AS
+CREATE OR REPLACE TEMP MACRO js_ws() AS
     chr(9) || chr(10) || chr(11) || chr(12) || chr(13) || chr(32) || chr(160) || chr(5760)
     || chr(8192) || chr(8193) || chr(8194) || chr(8195) || chr(8196) || chr(8197) || chr(8198)
     || chr(8199) || chr(8200) || chr(8201) || chr(8202) || chr(8232) || chr(8233) || chr(8239)
     || chr(8287) || chr(12288) || chr(65279);
 
-CREATE OR REPLACE MACRO js_trim(s) AS trim(s, js_ws());
+CREATE OR REPLACE TEMP MACRO js_trim(s) AS trim(s, js_ws());
 
 -- "Has a non-whitespace character": NULL-safe, false for NULL. Most texts start with a
 -- visible character, which settles it without the (slower) trim.
-CREATE OR REPLACE MACRO has_content(s) AS
+CREATE OR REPLACE TEMP MACRO has_content(s) AS
     coalesce(NOT contains(js_ws(), left(s, 1)) OR js_trim(s) <> '', false);
 
 -- sha256 id: prefix + first 16 lowercase hex characters (SPEC section 3).
-CREATE OR REPLACE MACRO short_id(prefix, seed) AS prefix || left(sha256(seed), 16);
+CREATE OR REPLACE TEMP MACRO short_id(prefix, seed) AS prefix || left(sha256(seed), 16);
 
 -- A JSON string literal exactly as JSON.stringify writes it. DuckDB's writer already matches
 -- (raw UTF-8, "/" unescaped, \b \f \n \r \t short forms) except that it spells the hex of
 -- \u00XX escapes in upper case; the rare strings holding such a control character take the
 -- spelled-out path.
-CREATE OR REPLACE MACRO json_str(s) AS
+CREATE OR REPLACE TEMP MACRO json_str(s) AS
     CASE
         WHEN s IS NULL THEN 'null'
         WHEN regexp_matches(s, '[\x00-\x08\x0b\x0e-\x1f]') THEN
@@ -42,5 +42,5 @@ CREATE OR REPLACE MACRO json_str(s) AS
     END;
 
 -- A JSON array of strings, element by element through json_str.
-CREATE OR REPLACE MACRO json_str_list(l) AS
+CREATE OR REPLACE TEMP MACRO json_str_list(l) AS
     '[' || array_to_string(list_transform(l, lambda x: json_str(x)), ',') || ']';

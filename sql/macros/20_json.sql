@@ -4,7 +4,7 @@
 -- does not. The first regex looks for those tokens where a JSON value or a closing bracket
 -- could stand; only when it hits (rarely, inside some string) are the strings blanked out
 -- and the bare structure checked again.
-CREATE OR REPLACE MACRO strict_json_valid(s) AS
+CREATE OR REPLACE TEMP MACRO strict_json_valid(s) AS
     coalesce(json_valid(s), false)
     -- CASE, not AND: DuckDB evaluates both sides of an AND for every row
     AND CASE
@@ -17,11 +17,11 @@ CREATE OR REPLACE MACRO strict_json_valid(s) AS
     END;
 
 -- The value at a path when it is a JSON string, else NULL (wrong types read as absent).
-CREATE OR REPLACE MACRO json_string(j) AS
+CREATE OR REPLACE TEMP MACRO json_string(j) AS
     CASE WHEN json_type(j) = 'VARCHAR' THEN json_extract_string(j, '$') END;
 
 -- The string elements of a JSON array (non-strings ignored); NULL when j is not an array.
-CREATE OR REPLACE MACRO json_strings(j) AS
+CREATE OR REPLACE TEMP MACRO json_strings(j) AS
     CASE WHEN json_type(j) = 'ARRAY' THEN
         list_transform(
             list_filter(json_extract(j, '$[*]'), lambda e: json_type(e) = 'VARCHAR'),
@@ -29,7 +29,7 @@ CREATE OR REPLACE MACRO json_strings(j) AS
     END;
 
 -- A JSON integer (no fraction or exponent) within the signed 64-bit range, else NULL.
-CREATE OR REPLACE MACRO json_int64(j) AS
+CREATE OR REPLACE TEMP MACRO json_int64(j) AS
     CASE
         WHEN json_type(j) = 'BIGINT' THEN CAST(j AS BIGINT)
         WHEN json_type(j) = 'UBIGINT' THEN TRY_CAST(json_extract_string(j, '$') AS BIGINT)
@@ -40,7 +40,7 @@ CREATE OR REPLACE MACRO json_int64(j) AS
 -- \u00XX escapes in upper case; only 0B, 0E, 0F, 1A-1F have letters. Escaped backslashes
 -- are parked on chr(1) (never raw in JSON text) first, so every backslash left starts an
 -- escape and a literal "\u001B" in the data is not touched.
-CREATE OR REPLACE MACRO json_lower_escapes(v) AS
+CREATE OR REPLACE TEMP MACRO json_lower_escapes(v) AS
     CASE WHEN NOT regexp_matches(v, '\\u00(?:0[BEF]|1[A-F])') THEN v ELSE
         replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(
             replace(v, '\\', chr(1)),
@@ -49,11 +49,11 @@ CREATE OR REPLACE MACRO json_lower_escapes(v) AS
             '\u001F', '\u001f'), chr(1), '\\')
     END;
 
-CREATE OR REPLACE MACRO json_min(j) AS json_lower_escapes(CAST(json(j) AS VARCHAR));
+CREATE OR REPLACE TEMP MACRO json_min(j) AS json_lower_escapes(CAST(json(j) AS VARCHAR));
 
 -- A JSON value written back out in the output byte format: strings through json_str,
 -- everything else minified by DuckDB. NULL (absent) stays NULL so callers can omit the key.
-CREATE OR REPLACE MACRO json_out(j) AS
+CREATE OR REPLACE TEMP MACRO json_out(j) AS
     CASE
         WHEN j IS NULL THEN NULL
         WHEN json_type(j) = 'VARCHAR' THEN json_str(json_extract_string(j, '$'))
@@ -61,7 +61,7 @@ CREATE OR REPLACE MACRO json_out(j) AS
     END;
 
 -- One quarantine row (SPEC section 3.1), keys in order.
-CREATE OR REPLACE MACRO quarantine_json(qid, exporter, reason, errors, file, line,
+CREATE OR REPLACE TEMP MACRO quarantine_json(qid, exporter, reason, errors, file, line,
                                         source_record, source_provenance, recorded_at) AS
     '{"id":' || json_str(qid)
     || ',"exporter":' || json_str(exporter)
@@ -74,7 +74,7 @@ CREATE OR REPLACE MACRO quarantine_json(qid, exporter, reason, errors, file, lin
 
 -- A row's provenance: the scored record's raw values (absent keys omitted, as
 -- JSON.stringify omits undefined), then this run's recorded_at.
-CREATE OR REPLACE MACRO provenance_json(source_file, line_offset, sig_hash, recorded_at) AS
+CREATE OR REPLACE TEMP MACRO provenance_json(source_file, line_offset, sig_hash, recorded_at) AS
     '{' || concat_ws(',',
         '"source_file":' || source_file,
         '"line_offset":' || line_offset,

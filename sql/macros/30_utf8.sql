@@ -6,7 +6,7 @@
 -- subsequence (Unicode 3.9, Table 3-7).
 
 -- Step 1: mark every well-formed multi-byte sequence (\x to \y) so that step 2 skips it.
-CREATE OR REPLACE MACRO utf8_mark_valid(e) AS
+CREATE OR REPLACE TEMP MACRO utf8_mark_valid(e) AS
     regexp_replace(regexp_replace(regexp_replace(regexp_replace(
     regexp_replace(regexp_replace(regexp_replace(e,
         '\\x(F0)\\x(9[0-9A-F]|[AB][0-9A-F])\\x([89AB][0-9A-F])\\x([89AB][0-9A-F])', '\\y\1\\y\2\\y\3\\y\4', 'g'),
@@ -19,7 +19,7 @@ CREATE OR REPLACE MACRO utf8_mark_valid(e) AS
 
 -- Step 2: what is left above 0x7F is ill-formed; the longest truncated prefix of a
 -- sequence counts as one subpart, any other byte as one.
-CREATE OR REPLACE MACRO utf8_replace_invalid(e) AS
+CREATE OR REPLACE TEMP MACRO utf8_replace_invalid(e) AS
     regexp_replace(e,
         '\\x(?:F0\\x(?:9[0-9A-F]|[AB][0-9A-F])(?:\\x[89AB][0-9A-F])?'
         || '|F[1-3]\\x[89AB][0-9A-F](?:\\x[89AB][0-9A-F])?'
@@ -28,5 +28,5 @@ CREATE OR REPLACE MACRO utf8_replace_invalid(e) AS
         || '|[89A-F][0-9A-F])',
         '\\xEF\\xBF\\xBD', 'g');
 
-CREATE OR REPLACE MACRO utf8_lossy(b) AS
+CREATE OR REPLACE TEMP MACRO utf8_lossy(b) AS
     decode(CAST(replace(utf8_replace_invalid(utf8_mark_valid(CAST(b AS VARCHAR))), '\y', '\x') AS BLOB));
