@@ -34,7 +34,7 @@ from distill_duck.lock import root_lock
 from distill_duck.outputs import append_atomically, repair_torn, replace_atomically
 from distill_duck.receipts import facts_of, git_state, write_receipt
 from distill_duck.runner import Model, Project
-from distill_duck.sqlquote import lit
+from distill_duck.sqlquote import glob_escape, lit
 from distill_duck.warehouse import publish
 
 EXPORTERS = ("rag", "sft", "preference")
@@ -106,10 +106,10 @@ def set_inputs(con: duckdb.DuckDBPyConnection, lake: Lakehouse, output_files: Se
     """Bind the discovered files as DuckDB variables the models read (getvariable)."""
     _bind(con, {
         "root_prefix": str(lake.root).rstrip("/") + "/",
-        "scored_paths": [str(lake.path(p)) for p in lake.scored_files()],
-        "evidence_paths": [str(lake.path(p)) for p in lake.partition_files(EVIDENCE_DIR)],
+        "scored_paths": [glob_escape(str(lake.path(p))) for p in lake.scored_files()],
+        "evidence_paths": [glob_escape(str(lake.path(p))) for p in lake.partition_files(EVIDENCE_DIR)],
         # ids already exported (idempotent append); empty on a dry run
-        "output_paths": [str(lake.path(p)) for p in output_files],
+        "output_paths": [glob_escape(str(lake.path(p))) for p in output_files],
     })
     set_published_files(con, lake)
 
@@ -117,7 +117,7 @@ def set_inputs(con: duckdb.DuckDBPyConnection, lake: Lakehouse, output_files: Se
 def set_published_files(con: duckdb.DuckDBPyConnection, lake: Lakehouse) -> None:
     """Bind the output files as they are now, for the warehouse models."""
     def existing(*rels: str) -> list[str]:
-        return [str(lake.path(r)) for r in rels if lake.path(r).is_file()]
+        return [glob_escape(str(lake.path(r))) for r in rels if lake.path(r).is_file()]
 
     _bind(con, {
         **{f"{name}_output_paths": existing(rel) for name, rel in DATASETS.items()},

@@ -20,6 +20,7 @@ import duckdb
 import jinja2
 import sqlglot
 from sqlglot import exp
+from sqlglot.optimizer.scope import traverse_scope
 
 from distill_duck.errors import DistillError
 from distill_duck.sqlquote import ident, lit
@@ -190,15 +191,18 @@ class Project:
 
 
 def _references(name: str, sql: str) -> set[str]:
+    """The relations a model's SQL reads: table references that no CTE in their own scope
+    (or an enclosing one) names. Table functions (read_blob(...), range(...)) are not."""
     try:
         tree = sqlglot.parse_one(sql, read="duckdb")
-    except sqlglot.errors.ParseError as e:
+        scopes = traverse_scope(tree)
+    except sqlglot.errors.SqlglotError as e:
         raise DistillError(f"model {name!r} is not SQL sqlglot can read: {_one_line(e)}") from e
-    ctes = {cte.alias_or_name for cte in tree.find_all(exp.CTE)}
     refs = set()
-    for table in tree.find_all(exp.Table):
-        if isinstance(table.this, exp.Identifier) and table.name not in ctes:
-            refs.add(table.name)
+    for scope in scopes:
+        for table in scope.tables:
+            if isinstance(table.this, exp.Identifier) and table.name not in scope.cte_sources:
+                refs.add(table.name)
     return refs
 
 

@@ -5,9 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import jinja2
+
 
 def lit(value: Any) -> str:
     """A SQL literal for a Python value (str, bool, int, float, None, or lists of them)."""
+    if isinstance(value, jinja2.Undefined):
+        value._fail_with_undefined_error()  # a misspelt template variable: jinja's own error
     if value is None:
         return "NULL"
     if isinstance(value, bool):
@@ -25,6 +29,12 @@ def lit(value: Any) -> str:
     if isinstance(value, Mapping):
         return "{" + ", ".join(f"{lit(str(k))}: {lit(v)}" for k, v in value.items()) + "}"
     raise TypeError(f"cannot write {type(value).__name__} as a SQL literal")
+
+
+def glob_escape(path: str) -> str:
+    """A path DuckDB's file readers take literally: they expand * ? [ as glob patterns,
+    and a one-character class matches the character itself."""
+    return "".join(f"[{c}]" if c in "*?[" else c for c in path)
 
 
 def ident(name: str) -> str:

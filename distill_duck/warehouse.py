@@ -9,6 +9,7 @@ the old one. Open readers keep the old file until they reconnect.
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
@@ -29,17 +30,14 @@ def publish(con: duckdb.DuckDBPyConnection, root: Path, models: Iterable[Model])
     build = Path(name)
     build.unlink()  # DuckDB creates the file itself
     try:
-        con.execute(f"ATTACH {lit(str(build))} AS build_warehouse")
-        try:
-            for model in models:
-                table = f"build_warehouse.{ident(model.name)}"
-                con.execute(f"CREATE TABLE {table} AS SELECT * FROM {ident(model.name)}")
-                if "comment" in model.config:
-                    con.execute(f"COMMENT ON TABLE {table} IS {lit(model.config['comment'])}")
-                for column, text in model.config.get("columns", {}).items():
-                    con.execute(f"COMMENT ON COLUMN {table}.{ident(column)} IS {lit(text)}")
-        finally:
-            con.execute("DETACH build_warehouse")
+        if "?" in str(root):
+            # DuckDB puts the write-ahead log before the first "?" of a path (it reads it as a
+            # URL query), so such a root gets its warehouse built elsewhere and copied in
+            with tempfile.TemporaryDirectory(prefix="distill-duck-") as tmp:
+                _build(con, Path(tmp) / "warehouse.duckdb", models)
+                shutil.copyfile(Path(tmp) / "warehouse.duckdb", build)
+        else:
+            _build(con, build, models)
         with open(build, "rb+") as f:
             os.fsync(f.fileno())
         os.replace(build, target)
@@ -48,3 +46,17 @@ def publish(con: duckdb.DuckDBPyConnection, root: Path, models: Iterable[Model])
         Path(str(build) + ".wal").unlink(missing_ok=True)
         raise
     return target
+
+
+def _build(con: duckdb.DuckDBPyConnection, build: Path, models: Iterable[Model]) -> None:
+    con.execute(f"ATTACH {lit(str(build))} AS build_warehouse")
+    try:
+        for model in models:
+            table = f"build_warehouse.{ident(model.name)}"
+            con.execute(f"CREATE TABLE {table} AS SELECT * FROM {ident(model.name)}")
+            if "comment" in model.config:
+                con.execute(f"COMMENT ON TABLE {table} IS {lit(model.config['comment'])}")
+            for column, text in model.config.get("columns", {}).items():
+                con.execute(f"COMMENT ON COLUMN {table}.{ident(column)} IS {lit(text)}")
+    finally:
+        con.execute("DETACH build_warehouse")
