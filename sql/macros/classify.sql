@@ -13,7 +13,9 @@ FROM (
         CASE
             WHEN body IS NULL THEN {{ lit(noun ~ ' not valid UTF-8') }}
             WHEN NOT strict_json_valid(body) THEN {{ lit(noun ~ ' not JSON') }}
-            WHEN json_type(body) <> 'OBJECT' THEN {{ lit(noun ~ ' not a JSON object') }}
+            -- valid JSON starting with "{" is an object: no second parse needed
+            WHEN NOT starts_with(ltrim(body, chr(32) || chr(9) || chr(13) || chr(10)), '{')
+                THEN {{ lit(noun ~ ' not a JSON object') }}
         END AS error
     FROM {{ lines_relation }} AS physical
     WHERE body IS NULL OR has_content(body)

@@ -1,0 +1,197 @@
+"""Benchmark: export-all against the engine's own limit, as ratios measured in one run.
+
+    python bench/run.py --runs 1000000            # the BENCHMARKS.md table
+    python bench/run.py --runs 100000 1000000     # plus the scaling line
+    python bench/run.py --runs 20000 --repeat 1   # the CI smoke run
+
+For each corpus size (a `distill-duck demo` lakehouse, generated into bench/corpus-N if
+missing) it measures, median of --repeat runs:
+  bare scan   one DuckDB read_json pass over every evidence and scored partition with all
+              columns declared, count(*) and sum(length(text)): what reading costs at best
+  export-all  a first run (outputs removed before each repetition), wall time and peak RSS
+  re-run      export-all again with nothing new
+and once: a hot task (one task with 10,000 accepted and 10,000 rejected runs) against
+20,000 ordinary records. Needs nothing beyond the project's dependencies.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+
+from distill_duck.demo import write_demo  # noqa: E402
+from distill_duck.lakehouse import Lakehouse  # noqa: E402
+from distill_duck.sqlquote import glob_escape  # noqa: E402
+
+RECORDED_AT = "2026-04-27T03:57:40.123Z"
+EVIDENCE_COLUMNS = {
+    "run_id": "VARCHAR", "task_id": "VARCHAR", "text": "VARCHAR", "model_role": "VARCHAR",
+    "model_name": "VARCHAR", "source_files": "VARCHAR[]", "retrieved_context": "JSON", "metadata": "JSON",
+    "provenance": "JSON",
+}
+SCORED_COLUMNS = {
+    "evidence_run_id": "VARCHAR", "evidence_task_id": "VARCHAR", "category": "VARCHAR",
+    "reasons": "JSON", "provenance": "JSON",
+}
+
+
+def bare_scan(root: Path) -> float:
+    """Seconds for one typed read_json pass over all partitions (malformed lines skipped)."""
+    lake = Lakehouse(root)
+    evidence = [glob_escape(str(root / p)) for p in lake.evidence_files()]
+    scored = [glob_escape(str(root / p)) for p in lake.scored_files()]
+    con = duckdb.connect()
+    started = time.perf_counter()
+    con.execute(
+        "SELECT count(*), sum(length(text)) FROM read_json(?, format='newline_delimited', columns=?,"
+        " ignore_errors=true)", [evidence, EVIDENCE_COLUMNS]).fetchall()
+    con.execute(
+        "SELECT count(*), sum(length(category)) FROM read_json(?, format='newline_delimited', columns=?,"
+        " ignore_errors=true)", [scored, SCORED_COLUMNS]).fetchall()
+    elapsed = time.perf_counter() - started
+    con.close()
+    return elapsed
+
+
+def export_all(root: Path) -> tuple[float, float, dict]:
+    """(seconds, peak RSS in MiB, summary) of one `distill-duck export-all` subprocess."""
+    cmd = [sys.executable, "-m", "distill_duck", "export-all", "--root", str(root),
+           "--recorded-at", RECORDED_AT, "--json"]
+    started = time.perf_counter()
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=HERE.parent)
+    out = p.stdout.read() if p.stdout else b""
+    err = p.stderr.read() if p.stderr else b""
+    _, status, usage = os.wait4(p.pid, 0)
+    elapsed = time.perf_counter() - started
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"export-all failed on {root}: {err.decode(errors='replace')[-500:]}")
+    return elapsed, usage.ru_maxrss / 1024, json.loads(out)
+
+
+def clean_outputs(root: Path) -> None:
+    for rel in ("exports", "reports", ".distill_duck"):
+        shutil.rmtree(root / rel, ignore_errors=True)
+    (root / "warehouse.duckdb").unlink(missing_ok=True)
+
+
+def corpus(runs: int, base: Path) -> Path:
+    root = base / f"corpus-{runs}"
+    marker = root / ".complete"
+    if not marker.exists():
+        shutil.rmtree(root, ignore_errors=True)
+        print(f"generating a {runs}-run corpus in {root} ...", file=sys.stderr)
+        write_demo(root, runs=runs, seed=7)
+        marker.touch()
+    return root
+
+
+def hot_task_corpus(base: Path, hot: bool, n: int = 10_000) -> Path:
+    """One partition: a task with n accepted and n rejected runs (hot), or 2n runs of
+    n distinct two-run tasks (ordinary). Same record count and text sizes either way."""
+    root = base / ("hot-task" if hot else "ordinary-20k")
+    if (root / ".complete").exists():
+        return root
+    shutil.rmtree(root, ignore_errors=True)
+    rel = "2026/04/27/scrum_reviews.jsonl"
+    scored_lines, evidence_lines = [], []
+    text = "# Review\n" + "finding: the handler leaks a file descriptor on error paths.\n" * 25
+    for i in range(2 * n):
+        run_id = f"run-{i}"
+        task = "scrum_review:crates/hot.rs" if hot else f"scrum_review:crates/f{i // 2}.rs"
+        category = "accepted" if i % 2 == 0 else "rejected"
+        scored_lines.append(json.dumps({
+            "evidence_run_id": run_id, "evidence_task_id": task, "category": category,
+            "reasons": [f"reason {i}"],
+            "provenance": {"source_file": "data/_kb/scrum_reviews.jsonl", "line_offset": i,
+                           "sig_hash": f"{i:064x}", "recorded_at": "2026-04-26T10:00:00Z"}}))
+        evidence_lines.append(json.dumps({
+            "run_id": run_id, "task_id": task, "text": f"{text}attempt {i}\n", "model_role": "executor",
+            "model_name": "qwen2.5-coder:32b", "source_files": ["crates/hot.rs"],
+            "provenance": {"source_file": "data/_kb/scrum_reviews.jsonl", "line_offset": i,
+                           "sig_hash": f"e{i:063x}", "recorded_at": "2026-04-26T09:00:00Z"}}))
+    for kind, lines in (("scored-runs", scored_lines), ("evidence", evidence_lines)):
+        path = root / "data" / kind / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("\n".join(lines) + "\n", "utf-8")
+    (root / ".complete").touch()
+    return root
+
+
+def median_of(values: list[float]) -> float:
+    return statistics.median(values)
+
+
+def measure(runs: int, repeat: int, base: Path) -> dict:
+    root = corpus(runs, base)
+    size = sum(p.stat().st_size for p in (root / "data").rglob("*.jsonl"))
+    scans, firsts, rss, reruns = [], [], [], []
+    for _ in range(repeat):
+        scans.append(bare_scan(root))
+        clean_outputs(root)
+        t, r, summary = export_all(root)
+        firsts.append(t)
+        rss.append(r)
+        t2, _, again = export_all(root)
+        reruns.append(t2)
+        assert again["rag"]["records_exported"] == 0, "the re-run exported again"
+    return {
+        "runs": runs, "bytes": size, "records": summary["rag"]["records_read"],
+        "bare_scan_s": median_of(scans), "export_all_s": median_of(firsts), "rerun_s": median_of(reruns),
+        "peak_rss_mib": max(rss),
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=int, nargs="+", default=[1_000_000], help="corpus sizes")
+    parser.add_argument("--repeat", type=int, default=3, help="repetitions per measure (median)")
+    parser.add_argument("--corpus-dir", type=Path, default=HERE, help="where corpora are kept")
+    parser.add_argument("--hot-task", type=int, default=10_000,
+                        help="accepted (and rejected) runs of the hot task; 0 skips it")
+    args = parser.parse_args()
+
+    results = [measure(n, args.repeat, args.corpus_dir) for n in sorted(args.runs)]
+    print("| runs | input | bare scan | export-all | ratio (target <= 3) | peak RSS (target <= 2048 MiB)"
+          " | re-run | re-run / first (target <= 0.5) |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for r in results:
+        print(f"| {r['runs']:,} | {r['bytes'] / 2**20:,.0f} MiB | {r['bare_scan_s']:.2f} s"
+              f" | {r['export_all_s']:.2f} s | {r['export_all_s'] / r['bare_scan_s']:.1f}"
+              f" | {r['peak_rss_mib']:,.0f} MiB | {r['rerun_s']:.2f} s"
+              f" | {r['rerun_s'] / r['export_all_s']:.2f} |")
+    if len(results) > 1:
+        small, big = results[0], results[-1]
+        growth = (big["export_all_s"] / small["export_all_s"]) / (big["records"] / small["records"])
+        print(f"\nscaling {small['runs']:,} -> {big['runs']:,} runs: time grew {growth:.2f}x as fast as the"
+              " records (1.00 = linear)")
+    if args.hot_task:
+        hot = hot_task_corpus(args.corpus_dir, hot=True, n=args.hot_task)
+        ordinary = hot_task_corpus(args.corpus_dir, hot=False, n=args.hot_task)
+        times = {}
+        for name, root in (("hot", hot), ("ordinary", ordinary)):
+            samples = []
+            for _ in range(args.repeat):
+                clean_outputs(root)
+                samples.append(export_all(root)[0])
+            times[name] = median_of(samples)
+        print(f"\nhot task ({args.hot_task:,} accepted x {args.hot_task:,} rejected): {times['hot']:.2f} s;"
+              f" {2 * args.hot_task:,} ordinary records: {times['ordinary']:.2f} s;"
+              f" ratio {times['hot'] / times['ordinary']:.2f} (target about 1)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
