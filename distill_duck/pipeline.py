@@ -46,6 +46,8 @@ SUMMARY_KEYS = (
     "output_path",
 )
 QUARANTINE_FILES = frozenset(QUARANTINES.values())
+# read_json needs at least one file: lists of output files always end with this empty one
+EMPTY_JSONL = glob_escape(str(Path(__file__).resolve().parent / "empty.jsonl"))
 PREFERENCE_KEYS = ("task_ids_with_pairs", "insufficient_pair_task_ids", "records_skipped")
 
 
@@ -108,8 +110,8 @@ def set_inputs(con: duckdb.DuckDBPyConnection, lake: Lakehouse, output_files: Se
         "root_prefix": str(lake.root).rstrip("/") + "/",
         "scored_paths": [glob_escape(str(lake.path(p))) for p in lake.scored_files()],
         "evidence_paths": [glob_escape(str(lake.path(p))) for p in lake.partition_files(EVIDENCE_DIR)],
-        # ids already exported (idempotent append); empty on a dry run
-        "output_paths": [glob_escape(str(lake.path(p))) for p in output_files],
+        # ids already exported (idempotent append); none on a dry run
+        "output_paths": [glob_escape(str(lake.path(p))) for p in output_files] + [EMPTY_JSONL],
     })
     set_published_files(con, lake)
 
@@ -117,7 +119,7 @@ def set_inputs(con: duckdb.DuckDBPyConnection, lake: Lakehouse, output_files: Se
 def set_published_files(con: duckdb.DuckDBPyConnection, lake: Lakehouse) -> None:
     """Bind the output files as they are now, for the warehouse models."""
     def existing(*rels: str) -> list[str]:
-        return [glob_escape(str(lake.path(r))) for r in rels if lake.path(r).is_file()]
+        return [glob_escape(str(lake.path(r))) for r in rels if lake.path(r).is_file()] + [EMPTY_JSONL]
 
     _bind(con, {
         **{f"{name}_output_paths": existing(rel) for name, rel in DATASETS.items()},

@@ -1,8 +1,7 @@
 -- Ids already present in the output files (SPEC section 3, idempotent append). The runner
--- lists the output files that exist (none on a dry run); a line that is not a JSON object
--- with a string id is ignored here and reported by `distill-duck health`.
-{% from 'macros/lines.sql' import physical_lines %}
-SELECT DISTINCT file, json_string(json_extract(body, '$.id')) AS id
-FROM {{ physical_lines('output_paths') }} AS o
-WHERE body IS NOT NULL AND strict_json_valid(body) AND json_type(body) = 'OBJECT'
-    AND json_string(json_extract(body, '$.id')) IS NOT NULL
+-- lists the output files that exist (none on a dry run). Only string ids count; a line
+-- that is not a JSON object with a string id is ignored here and reported by `health`.
+{% from 'macros/output_rows.sql' import output_rows %}
+SELECT DISTINCT substr(filename, length(getvariable('root_prefix')) + 1) AS file, json_string(id) AS id
+FROM {{ output_rows('output_paths', "{'id': 'JSON'}", filename=true) }} AS o
+WHERE json_string(id) IS NOT NULL

@@ -1,13 +1,17 @@
 {#-
-  Jinja macro: the JSON-object lines of the output files listed in a variable, as
-      (output_file, output_line, body)
-  Lines that are not JSON objects are left out here; `distill-duck health` reports them.
+  Jinja macro: the rows of our own output files (listed in a variable) with DuckDB's
+  streaming JSON reader, typed by `columns`. Output files grow with every run, so they are
+  never read whole; a line that is not a JSON object of that shape comes back as a row of
+  NULLs and is dropped here (`distill-duck health` names it), and so is a row over 64 MB
+  (the reader buffers two objects per thread). The variable always holds at
+  least an empty file, because read_json needs one.
 -#}
-{% from 'macros/lines.sql' import physical_lines %}
-{% macro output_rows(paths_variable) -%}
+{% macro output_rows(paths_variable, columns, filename=false, key='id') -%}
 (
-    SELECT file AS output_file, line AS output_line, body
-    FROM {{ physical_lines(paths_variable) }} AS o
-    WHERE body IS NOT NULL AND strict_json_valid(body) AND json_type(body) = 'OBJECT'
+    SELECT *
+    FROM read_json(getvariable({{ lit(paths_variable) }}), columns = {{ columns }},
+                   format = 'newline_delimited', records = true, ignore_errors = true,
+                   maximum_object_size = 67108864{% if filename %}, filename = true{% endif %})
+    WHERE {{ key }} IS NOT NULL
 )
 {%- endmacro %}

@@ -3,7 +3,6 @@
     comment='One row per line of the quarantine files exports/quarantine/{rag,sft,preference}.jsonl (all runs): every refused input with its structured reason.',
     columns={
         'output_file': 'the quarantine file the row is in',
-        'output_line': '0-based line of the row in that file',
         'id': 'q- id: sha256 of exporter|reason|file|line|extra, first 16 hex characters',
         'exporter': 'rag, sft or preference',
         'reason': 'one of the 11 quarantine reasons (SPEC section 8)',
@@ -15,20 +14,20 @@
         'recorded_at': 'recorded_at of the run that quarantined it',
     }) }}
 SELECT
-    output_file,
-    output_line,
-    json_string(f[1]) AS id,
-    json_string(f[2]) AS exporter,
-    json_string(f[3]) AS reason,
-    json_strings(f[4]) AS errors,
-    json_string(f[5]) AS input_file,
-    json_int64(f[6]) AS input_line,
-    f[7] AS source_record,
-    CASE WHEN json_type(f[8]) = 'OBJECT' THEN f[8] END AS source_provenance,
-    json_string(f[9]) AS recorded_at
-FROM (
-    SELECT output_file, output_line, json_extract(body, ['$.id', '$.exporter', '$.reason', '$.errors',
-        '$.input.file', '$.input.line', '$.source_record', '$.source_provenance', '$.recorded_at']) AS f
-    FROM {{ output_rows('quarantine_output_paths') }}
-)
-ORDER BY output_file, output_line
+    substr(filename, length(getvariable('root_prefix')) + 1) AS output_file,
+    id, exporter, reason, errors,
+    input.file AS input_file,
+    input.line AS input_line,
+    source_record,
+    CASE WHEN json_type(source_provenance) = 'OBJECT' THEN source_provenance END AS source_provenance,
+    recorded_at
+FROM {{ output_rows('quarantine_output_paths', "{
+        'id': 'VARCHAR',
+        'exporter': 'VARCHAR',
+        'reason': 'VARCHAR',
+        'errors': 'VARCHAR[]',
+        'input': 'STRUCT(file VARCHAR, line BIGINT)',
+        'source_record': 'JSON',
+        'source_provenance': 'JSON',
+        'recorded_at': 'VARCHAR'
+    }", filename=true) }}

@@ -22,32 +22,25 @@
         'insufficient_pair_task_ids': 'preference: tasks without a candidate pair',
         'records_skipped': 'preference: records not indexed for pairing',
     }) }}
-SELECT
-    json_string(f[1]) AS run_id,
-    json_string(f[2]) AS exporter,
-    json_string(f[3]) AS started_at,
-    json_string(f[4]) AS finished_at,
-    json_string(f[5]) AS recorded_at,
-    CAST(f[6] AS BOOLEAN) AS include_review,
-    CAST(f[7] AS BOOLEAN) AS include_partial,
-    json_int64(f[8]) AS max_pairs_per_task,
-    json_int64(f[9]) AS scored_files_read,
-    json_int64(f[10]) AS records_read,
-    json_int64(f[11]) AS records_exported,
-    json_int64(f[12]) AS records_quarantined,
-    json_int64(f[13]) AS skipped_existing,
-    f[14] AS quarantine_by_reason,
-    json_int64(f[15]) AS input_errors,
-    json_string(f[16]) AS output_path,
-    json_int64(f[17]) AS task_ids_with_pairs,
-    json_int64(f[18]) AS insufficient_pair_task_ids,
-    json_int64(f[19]) AS records_skipped
-FROM (
-    SELECT output_line, json_extract(body, ['$.run_id', '$.exporter', '$.started_at', '$.finished_at',
-        '$.recorded_at', '$.include_review', '$.include_partial', '$.max_pairs_per_task',
-        '$.scored_files_read', '$.records_read', '$.records_exported', '$.records_quarantined',
-        '$.skipped_existing', '$.quarantine_by_reason', '$.input_errors', '$.output_path',
-        '$.task_ids_with_pairs', '$.insufficient_pair_task_ids', '$.records_skipped']) AS f
-    FROM {{ output_rows('runs_paths') }}
-)
-ORDER BY output_line
+SELECT *
+FROM {{ output_rows('runs_paths', "{
+        'run_id': 'VARCHAR',
+        'exporter': 'VARCHAR',
+        'started_at': 'VARCHAR',
+        'finished_at': 'VARCHAR',
+        'recorded_at': 'VARCHAR',
+        'include_review': 'BOOLEAN',
+        'include_partial': 'BOOLEAN',
+        'max_pairs_per_task': 'BIGINT',
+        'scored_files_read': 'BIGINT',
+        'records_read': 'BIGINT',
+        'records_exported': 'BIGINT',
+        'records_quarantined': 'BIGINT',
+        'skipped_existing': 'BIGINT',
+        'quarantine_by_reason': 'JSON',
+        'input_errors': 'BIGINT',
+        'output_path': 'VARCHAR',
+        'task_ids_with_pairs': 'BIGINT',
+        'insufficient_pair_task_ids': 'BIGINT',
+        'records_skipped': 'BIGINT'
+    }", key='run_id') }}
