@@ -7,16 +7,17 @@ import json
 import re
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TypeVar
 
 from distill_duck import __version__
 from distill_duck.errors import DistillError, UsageError
 from distill_duck.lakehouse import resolve_root
 from distill_duck.pipeline import EXPORTERS, RunOptions, run_exporters, run_models
 
+T = TypeVar("T")
 ISO_8601 = re.compile(
     r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$"
 )
@@ -189,12 +190,7 @@ def _options(args: argparse.Namespace) -> RunOptions:
 
 def cmd_run(args: argparse.Namespace) -> int:
     root = resolve_root(args.root)
-    progress = progress_for(args)
-    try:
-        timings = run_models(root, args.select, _options(args), progress)
-    finally:
-        if progress:
-            progress.done()
+    timings = with_progress(args, lambda progress: run_models(root, args.select, _options(args), progress))
     width = max(map(len, timings), default=0)
     for name, seconds in timings.items():
         print(f"{name:<{width}}  {seconds * 1000:8.1f} ms")
@@ -206,12 +202,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     root = resolve_root(args.root)
     options = _options(args)
     exporters = list(EXPORTERS) if args.command == "export-all" else [args.command.removeprefix("export-")]
-    progress = progress_for(args)
-    try:
-        result = run_exporters(root, exporters, options, progress)
-    finally:
-        if progress:
-            progress.done()
+    result = with_progress(args, lambda progress: run_exporters(root, exporters, options, progress))
     if args.json:
         out: Any = result.summaries if args.command == "export-all" else result.summaries[exporters[0]]
         print(json.dumps(out, ensure_ascii=False))
@@ -248,11 +239,14 @@ class StderrProgress:
             sys.stderr.flush()
 
 
-def progress_for(args: argparse.Namespace) -> StderrProgress | None:
-    """Progress on stderr when it is a terminal, never in --json mode."""
-    if getattr(args, "json", False) or not sys.stderr.isatty():
-        return None
-    return StderrProgress()
+def with_progress(args: argparse.Namespace, work: Callable[[StderrProgress | None], T]) -> T:
+    """Run work with progress on stderr when it is a terminal, never in --json mode."""
+    progress = None if getattr(args, "json", False) or not sys.stderr.isatty() else StderrProgress()
+    try:
+        return work(progress)
+    finally:
+        if progress:
+            progress.done()
 
 
 def format_summaries(summaries: dict[str, dict[str, Any]]) -> str:

@@ -1,6 +1,7 @@
 -- The preference exporter's decision for every candidate pair (SPEC 6, building a pair).
 -- A candidate that fails still used its slot: the cap was applied before these checks.
 {% from 'macros/outcomes.sql' import outcomes %}
+{% from 'macros/rows.sql' import common_row_checks %}
 WITH gated AS (
     SELECT *,
         js_trim(coalesce(chosen_text, '')) AS chosen_trimmed,
@@ -50,10 +51,7 @@ built AS (
             provenance_line_offset_json, json_str(pair_sig_hash), {{ lit(recorded_at) }})
         || '}' AS row_json,
         list_filter([
-            CASE WHEN NOT has_content(id) THEN 'id must be non-empty' END,
-            CASE WHEN NOT has_content(provenance_source_file) THEN 'provenance.source_file must be non-empty' END,
-            CASE WHEN NOT has_content(pair_sig_hash) THEN 'provenance.sig_hash must be non-empty' END,
-            CASE WHEN coalesce(provenance_line_offset < 0, true) THEN 'provenance.line_offset must be an integer >= 0' END,
+            {{ common_row_checks('id', 'provenance_source_file', 'pair_sig_hash', 'provenance_line_offset') }},
             CASE WHEN NOT has_content(prompt) THEN 'prompt must be non-empty' END,
             CASE WHEN NOT has_content(chosen_trimmed) THEN 'chosen must be non-empty' END,
             CASE WHEN NOT has_content(rejected_trimmed) THEN 'rejected must be non-empty' END,

@@ -1,7 +1,7 @@
 -- The RAG exporter's decision for every record (SPEC section 4): exported, quarantined
 -- (with reason) or skipped_existing. Gates run in SPEC order; the first failure decides.
 {% from 'macros/outcomes.sql' import outcomes %}
-{% from 'macros/rows.sql' import rag_row, with_text %}
+{% from 'macros/rows.sql' import rag_row, with_built_rows, common_row_checks %}
 {% set allowed = ['accepted', 'partially_accepted'] + (['needs_human_review'] if include_review else []) %}
 WITH gated AS (
     SELECT *,
@@ -43,11 +43,8 @@ checked AS (
         ], lambda t: t IS NOT NULL) AS tags,
         -- validation of the row about to be built (defence in depth, SPEC section 3)
         CASE WHEN gate_reason IS NULL THEN list_filter([
-            CASE WHEN NOT has_content(short_id('rag-', evidence_run_id || '|' || provenance_sig_hash))
-                THEN 'id must be non-empty' END,
-            CASE WHEN NOT has_content(provenance_source_file) THEN 'provenance.source_file must be non-empty' END,
-            CASE WHEN NOT has_content(provenance_sig_hash) THEN 'provenance.sig_hash must be non-empty' END,
-            CASE WHEN coalesce(provenance_line_offset < 0, true) THEN 'provenance.line_offset must be an integer >= 0' END,
+            {{ common_row_checks("short_id('rag-', evidence_run_id || '|' || provenance_sig_hash)",
+                'provenance_source_file', 'provenance_sig_hash', 'provenance_line_offset') }},
             CASE WHEN NOT has_content(coalesce(first_content_line, left(task_id, 120))) THEN 'title must be non-empty' END,
             CASE WHEN NOT text_has_content THEN 'content must be non-empty' END,
             CASE WHEN NOT has_content(evidence_run_id) THEN 'source_run_id must be non-empty' END,
@@ -67,9 +64,4 @@ decided AS MATERIALIZED (
     {{ outcomes('late', 'exports/rag/playbooks.jsonl', "{'file': file, 'line': line}") }}
 )
 -- a row refused by validation is quarantined with the row it would have been
-SELECT d.* REPLACE (coalesce(b.built_row, d.quarantine_source) AS quarantine_source)
-FROM decided AS d
-LEFT JOIN (
-    SELECT w.file, w.line, {{ rag_row('w', 'w.text') }} AS built_row
-    FROM {{ with_text('decided', "reason = 'schema_violation' AND gate_reason IS NULL") }} AS w
-) AS b USING (file, line)
+{{ with_built_rows(rag_row) }}

@@ -2,7 +2,7 @@
 -- layers: SFT_NEVER fires before anything else reads the record (gate 2), and the row
 -- validation refuses any quality_score outside {accepted, partially_accepted} again.
 {% from 'macros/outcomes.sql' import outcomes %}
-{% from 'macros/rows.sql' import sft_row, with_text %}
+{% from 'macros/rows.sql' import sft_row, with_built_rows, common_row_checks %}
 {% set sft_never = ['rejected', 'needs_human_review'] %}
 {% set allowed = ['accepted'] + (['partially_accepted'] if include_partial else []) %}
 WITH gated AS (
@@ -70,10 +70,7 @@ checked AS (
 validated AS (
     SELECT *,
         CASE WHEN gate_reason IS NULL THEN list_filter([
-            CASE WHEN NOT has_content(id) THEN 'id must be non-empty' END,
-            CASE WHEN NOT has_content(provenance_source_file) THEN 'provenance.source_file must be non-empty' END,
-            CASE WHEN NOT has_content(provenance_sig_hash) THEN 'provenance.sig_hash must be non-empty' END,
-            CASE WHEN coalesce(provenance_line_offset < 0, true) THEN 'provenance.line_offset must be an integer >= 0' END,
+            {{ common_row_checks('id', 'provenance_source_file', 'provenance_sig_hash', 'provenance_line_offset') }},
             CASE WHEN NOT has_content(instruction) THEN 'instruction must be non-empty' END,
             CASE WHEN NOT text_has_content THEN 'response must be non-empty' END,
             CASE WHEN NOT has_content(evidence_run_id) THEN 'source_run_id must be non-empty' END,
@@ -108,9 +105,5 @@ late AS (
 decided AS MATERIALIZED (
     {{ outcomes('late', 'exports/sft/instruction_response.jsonl', "{'file': file, 'line': line}") }}
 )
-SELECT d.* REPLACE (coalesce(b.built_row, d.quarantine_source) AS quarantine_source)
-FROM decided AS d
-LEFT JOIN (
-    SELECT w.file, w.line, {{ sft_row('w', 'w.text') }} AS built_row
-    FROM {{ with_text('decided', "reason = 'schema_violation' AND gate_reason IS NULL") }} AS w
-) AS b USING (file, line)
+-- a row refused by validation is quarantined with the row it would have been
+{{ with_built_rows(sft_row) }}

@@ -41,3 +41,22 @@
     JOIN evidence AS e ON e.partition = d.partition AND e.run_id = d.evidence_run_id
 )
 {%- endmacro %}
+
+{#- The decisions (CTE `decided`) with each schema_violation found by validation carrying
+    the row it would have been as its quarantine source_record. -#}
+{% macro with_built_rows(row_builder) -%}
+SELECT d.* REPLACE (coalesce(b.built_row, d.quarantine_source) AS quarantine_source)
+FROM decided AS d
+LEFT JOIN (
+    SELECT w.file, w.line, {{ row_builder('w', 'w.text') }} AS built_row
+    FROM {{ with_text('decided', "reason = 'schema_violation' AND gate_reason IS NULL") }} AS w
+) AS b USING (file, line)
+{%- endmacro %}
+
+{#- The validation rules common to the three row schemas (SPEC 3), as list elements. -#}
+{% macro common_row_checks(id, source_file, sig_hash, line_offset) -%}
+CASE WHEN NOT has_content({{ id }}) THEN 'id must be non-empty' END,
+            CASE WHEN NOT has_content({{ source_file }}) THEN 'provenance.source_file must be non-empty' END,
+            CASE WHEN NOT has_content({{ sig_hash }}) THEN 'provenance.sig_hash must be non-empty' END,
+            CASE WHEN coalesce({{ line_offset }} < 0, true) THEN 'provenance.line_offset must be an integer >= 0' END
+{%- endmacro %}
