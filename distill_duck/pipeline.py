@@ -189,6 +189,8 @@ def _run_exporters(
 
         exports = exporter_models(project, exporters)
         select = [m.name for m in exports] + [f"{e}_summary" for e in exporters]
+        if not options.dry_run:  # the published input relations (scored_runs, ...) too
+            select += [m.name for m in project.published() if m.stage == "inputs"]
         timings = project.run(con, select, progress=progress)
         summaries = {e: read_summary(con, e, options) for e in exporters}
         if options.dry_run:

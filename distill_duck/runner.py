@@ -183,7 +183,10 @@ class Project:
                 progress(f"{model.stage}/{model.name}")
             started = time.perf_counter()
             try:
-                con.execute(f"CREATE OR REPLACE TABLE {ident(model.name)} AS {model.sql}")
+                # a view streams into its readers: for one-reader steps that would otherwise
+                # store a copy of every text
+                kind = "VIEW" if model.config.get("materialized") == "view" else "TABLE"
+                con.execute(f"CREATE OR REPLACE {kind} {ident(model.name)} AS {model.sql}")
             except duckdb.Error as e:
                 raise DistillError(f"model {model.name!r} failed: {_one_line(e)}") from e
             timings[model.name] = time.perf_counter() - started

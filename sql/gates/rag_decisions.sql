@@ -30,7 +30,9 @@ checked AS (
                     ELSE ['evidence_run_id missing'] END
             WHEN 'empty_content' THEN ['evidence text is empty or missing; RAG needs content']
         END AS gate_errors,
-        CASE WHEN is_object THEN record ELSE '{"_raw":' || json_str(excerpt) || '}' END AS source_record,
+        -- the quarantine row's source_record is the scored record as read: joined back from
+        -- scored_records when the row is written, not carried through the gates
+        NULL::VARCHAR AS source_record,
         provenance AS source_provenance,
         CASE WHEN gate_reason IS NULL THEN short_id('rag-', evidence_run_id || '|' || provenance_sig_hash) END AS id,
         CASE WHEN gate_reason IS NULL THEN coalesce(first_content_line, left(task_id, 120)) END AS title,

@@ -1,13 +1,11 @@
 -- One row per record (non-blank scored line) with its scored fields and the facts of the
 -- evidence it joins to in the paired partition (same relative path), if any.
 SELECT
-    l.file,
-    l.line,
+    s.file,
+    s.line,
     s.partition,
-    l.is_object,
-    l.error AS line_error,
-    l.excerpt,
-    s.record,
+    s.is_object,
+    s.error AS line_error,
     s.evidence_run_id,
     s.evidence_task_id,
     s.category,
@@ -34,7 +32,6 @@ SELECT
     e.pathway_fingerprints_seen,
     e.contractor,
     e.provenance_source_file AS evidence_source_file
-FROM scored_lines AS l
-LEFT JOIN scored_runs AS s USING (file, line)
+FROM scored_records AS s
 LEFT JOIN evidence_facts AS e
     ON e.partition = s.partition AND e.run_id = s.evidence_run_id AND s.evidence_run_id <> ''

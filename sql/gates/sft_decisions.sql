@@ -37,7 +37,9 @@ checked AS (
                     THEN ['evidence_run_id=' || evidence_run_id || ' not found in the paired evidence partition']
                     ELSE ['evidence_run_id missing'] END
         END AS gate_errors,
-        CASE WHEN is_object THEN record ELSE '{"_raw":' || json_str(excerpt) || '}' END AS source_record,
+        -- the quarantine row's source_record is the scored record as read: joined back from
+        -- scored_records when the row is written, not carried through the gates
+        NULL::VARCHAR AS source_record,
         provenance AS source_provenance,
         CASE WHEN gate_reason IS NULL THEN short_id('sft-', evidence_run_id || '|' || provenance_sig_hash) END AS id,
         CASE stem
@@ -97,7 +99,6 @@ late AS (
             WHEN NOT has_shape THEN '{"run_id":' || json_str(evidence_run_id)
                 || ',"model_role":' || json_str(model_role)
                 || ',"has_text":' || CASE WHEN text_nonempty THEN 'true' ELSE 'false' END || '}'
-            WHEN NOT has_evidence_source THEN source_record
             -- schema_violation: the built row, joined in below
         END AS late_source
     FROM validated

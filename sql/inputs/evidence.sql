@@ -1,4 +1,4 @@
-{{ config(publish=true,
+{{ config(publish=true, materialized='view',
     comment='One row per usable evidence record (a JSON object with a non-empty string run_id; the last line wins when a file repeats a run_id). Wrong JSON types read as NULL.',
     columns={
         'file': 'evidence partition file, relative to the root',
@@ -16,8 +16,13 @@
         'provenance_source_file': 'provenance.source_file (picks the SFT instruction template)',
     }) }}
 -- Usable evidence: records with a non-empty string run_id; when a file repeats a run_id
--- the last line wins (SPEC 2.1).
-SELECT *
-FROM evidence_records
-WHERE run_id IS NOT NULL AND run_id <> ''
-QUALIFY row_number() OVER (PARTITION BY file, run_id ORDER BY line DESC) = 1
+-- the last line wins (SPEC 2.1). A view over evidence_records, so each text is stored once;
+-- the winner is found on the narrow keys, and the texts stream through the join.
+SELECT r.* EXCLUDE (error, excerpt)
+FROM evidence_records AS r
+JOIN (
+    SELECT file, max(line) AS line
+    FROM evidence_records
+    WHERE error IS NULL
+    GROUP BY file, run_id
+) AS winner USING (file, line)

@@ -1,8 +1,17 @@
--- Every evidence line that is a JSON object, with its fields read under the SPEC 2.1 type
--- rule (a field of the wrong JSON type reads as absent). One JSON parse per line.
+-- Every non-blank evidence line: its fields read under the SPEC 2.1 type rule (a field of
+-- the wrong JSON type reads as absent), or why it is not a usable record (SPEC section 7:
+-- not UTF-8, not JSON, not an object, no non-empty string run_id). One JSON parse per line.
 SELECT
     file,
     line,
+    CASE
+        WHEN error IS NOT NULL THEN error
+        WHEN coalesce(json_string(f[1]), '') = '' THEN 'evidence without a non-empty string run_id'
+    END AS error,
+    CASE
+        WHEN error IS NOT NULL THEN excerpt
+        WHEN coalesce(json_string(f[1]), '') = '' THEN left(body, 200)
+    END AS excerpt,
     -- the relative path P of data/evidence/P, which pairs it with data/scored-runs/P
     substr(file, length('data/evidence/') + 1) AS partition,
     json_string(f[1]) AS run_id,
@@ -16,10 +25,9 @@ SELECT
     json_string(f[9]) AS contractor,
     json_string(f[10]) AS provenance_source_file
 FROM (
-    SELECT file, line, json_extract(body, [
+    SELECT file, line, error, excerpt, body, CASE WHEN is_object THEN json_extract(body, [
         '$.run_id', '$.task_id', '$.text', '$.model_role', '$.model_name', '$.source_files',
         '$.retrieved_context.matrix_corpora', '$.retrieved_context.pathway_fingerprints_seen',
-        '$.metadata.contractor', '$.provenance.source_file']) AS f
+        '$.metadata.contractor', '$.provenance.source_file']) END AS f
     FROM evidence_lines
-    WHERE is_object
 )

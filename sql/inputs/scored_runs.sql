@@ -1,4 +1,4 @@
-{{ config(publish=true,
+{{ config(publish=true, materialized='view',
     comment='One row per scored record that is a JSON object (a verdict on one evidence run). Wrong JSON types read as NULL.',
     columns={
         'file': 'scored partition file, relative to the root',
@@ -17,28 +17,7 @@
         'provenance_sig_hash_json': 'provenance.sig_hash as written (JSON), copied into rows',
         'provenance_line_offset_json': 'provenance.line_offset as written (JSON), copied into rows',
     }) }}
--- Every scored line that is a JSON object, with its fields read under the SPEC 2.2 type rule.
-SELECT
-    file,
-    line,
-    substr(file, length('data/scored-runs/') + 1) AS partition,
-    json_min(body) AS record,
-    json_string(f[1]) AS evidence_run_id,
-    json_string(f[2]) AS evidence_task_id,
-    json_string(f[3]) AS category,
-    json_strings(f[4]) AS reasons,
-    CASE WHEN json_type(f[5]) = 'OBJECT' THEN json_min(f[5]) END AS provenance,
-    json_string(f[6]) AS provenance_source_file,
-    json_string(f[7]) AS provenance_sig_hash,
-    json_int64(f[8]) AS provenance_line_offset,
-    -- raw values, copied into output rows as they were read
-    json_out(f[6]) AS provenance_source_file_json,
-    json_out(f[7]) AS provenance_sig_hash_json,
-    json_out(f[8]) AS provenance_line_offset_json
-FROM (
-    SELECT file, line, body, json_extract(body, [
-        '$.evidence_run_id', '$.evidence_task_id', '$.category', '$.reasons', '$.provenance',
-        '$.provenance.source_file', '$.provenance.sig_hash', '$.provenance.line_offset']) AS f
-    FROM scored_lines
-    WHERE is_object
-)
+-- Every scored line that is a JSON object (a view over scored_records).
+SELECT * EXCLUDE (is_object, error, excerpt)
+FROM scored_records
+WHERE is_object

@@ -2,12 +2,13 @@
   Jinja macro: keep the non-blank lines of a physical_lines relation and classify each as
   a JSON object or an input error:
       (file, line, body, is_object, error, excerpt)
+  excerpt: the first 200 characters, for error lines only.
 -#}
 {% macro classify_lines(lines_relation, noun) -%}
 SELECT file, line, body,
     error IS NULL AS is_object,
     error,
-    coalesce(excerpt, left(body, 200)) AS excerpt
+    CASE WHEN error IS NOT NULL THEN coalesce(excerpt, left(body, 200)) END AS excerpt
 FROM (
     SELECT file, line, body, excerpt,
         CASE

@@ -5,7 +5,8 @@
       id, row_json               the dataset id and the built row (when the gates passed)
       late_reason, late_errors,  the first failing check after the id step (shape checks,
       late_source                schema validation) and its quarantine source_record
-      source_record              the quarantine source_record for the other reasons
+      source_record              the quarantine source_record for the other reasons, or NULL
+                                 for the scored record itself (joined in when written)
   and this adds
       outcome   exported | quarantined | skipped_existing
       reason    the quarantine reason, else NULL

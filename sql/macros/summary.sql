@@ -3,7 +3,7 @@
 SELECT
     {{ lit(exporter) }} AS exporter,
     CAST(len(getvariable('scored_paths')) AS BIGINT) AS scored_files_read,
-    (SELECT count(*) FROM scored_lines) AS records_read,
+    (SELECT count(*) FROM scored_records) AS records_read,
     count(*) FILTER (WHERE outcome = 'exported') AS records_exported,
     count(*) FILTER (WHERE outcome = 'quarantined') AS records_quarantined,
     count(*) FILTER (WHERE outcome = 'skipped_existing') AS skipped_existing,

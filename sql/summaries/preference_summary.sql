@@ -6,5 +6,5 @@ SELECT s.*,
         AS task_ids_with_pairs,
     (SELECT count(DISTINCT evidence_task_id) FROM preference_records)
         - (SELECT count(DISTINCT task_id) FROM preference_candidates) AS insufficient_pair_task_ids,
-    (SELECT count(*) FROM scored_lines) - (SELECT count(*) FROM preference_records) AS records_skipped
+    (SELECT count(*) FROM scored_records) - (SELECT count(*) FROM preference_records) AS records_skipped
 FROM ({{ summary('preference', 'preference_decisions', 'exports/preference/chosen_rejected.jsonl') }}) AS s
