@@ -1,3 +1,4 @@
+{{ config(materialized='view') }}
 -- Evidence without its text: what the gates need to know about a text (computed once per
 -- evidence record) plus the small fields. The text itself is joined back only where a row
 -- is built, so the wide column never goes through the gates' joins and sorts.
