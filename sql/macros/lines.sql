@@ -13,41 +13,40 @@
 -#}
 {% macro physical_lines(paths_variable) -%}
 (
-    WITH blobs AS (
-        SELECT
-            substr(filename, length(getvariable('root_prefix')) + 1) AS file,
-            content,
-            try(decode(content)) AS utf8
-        FROM read_blob(getvariable({{ lit(paths_variable) }}))
-    ),
-    -- select-list unnest: a lateral join would copy the whole file into every line's row
-    utf8_lines AS (
-        SELECT file, unnest(parts) AS part, generate_subscripts(parts, 1) - 1 AS line
-        FROM (SELECT file, string_split(utf8, chr(10)) AS parts FROM blobs WHERE utf8 IS NOT NULL)
-    ),
-    escaped_lines AS (
-        SELECT file, line,
-            -- strip the BOM (line 0) and one trailing CR in the escaped spelling
-            CAST(regexp_replace(
+    -- one pipeline, no CTE read twice (DuckDB would keep every file in memory for the
+    -- second reader)
+    SELECT file, line,
+        CASE
+            WHEN NOT utf8 THEN try(decode(bytes))
+            WHEN ends_with(body, chr(13)) THEN left(body, length(body) - 1)
+            ELSE body
+        END AS body,
+        CASE WHEN NOT utf8 AND try(decode(bytes)) IS NULL
+            THEN left(utf8_lossy(bytes[1:800]), 200) END AS excerpt
+    FROM (
+        SELECT file, line, utf8,
+            CASE WHEN utf8 THEN
+                CASE WHEN line = 0 AND starts_with(part, chr(65279)) THEN substr(part, 2) ELSE part END
+            END AS body,
+            -- a file with a bad byte anywhere is split in the escaped spelling: strip the BOM
+            -- (line 0) and one trailing CR there, then turn each line back into bytes
+            CASE WHEN NOT utf8 THEN CAST(regexp_replace(
                 CASE WHEN line = 0 THEN regexp_replace(part, '^\\xEF\\xBB\\xBF', '') ELSE part END,
-                '\\x0D$', '') AS BLOB) AS bytes
+                '\\x0D$', '') AS BLOB) END AS bytes
         FROM (
-            SELECT file, unnest(parts) AS part, generate_subscripts(parts, 1) - 1 AS line
-            FROM (SELECT file, string_split(CAST(content AS VARCHAR), '\x0A') AS parts
-                  FROM blobs WHERE utf8 IS NULL)
+            -- select-list unnest: a lateral join would copy the whole file into every row
+            SELECT file, utf8, unnest(parts) AS part, generate_subscripts(parts, 1) - 1 AS line
+            FROM (
+                SELECT file, text IS NOT NULL AS utf8,
+                    CASE WHEN text IS NOT NULL THEN string_split(text, chr(10))
+                         ELSE string_split(CAST(content AS VARCHAR), '\x0A') END AS parts
+                FROM (
+                    SELECT substr(filename, length(getvariable('root_prefix')) + 1) AS file,
+                        content, try(decode(content)) AS text
+                    FROM read_blob(getvariable({{ lit(paths_variable) }}))
+                )
+            )
         )
     )
-    SELECT file, line,
-        CASE WHEN ends_with(body, chr(13)) THEN left(body, length(body) - 1) ELSE body END AS body,
-        NULL::VARCHAR AS excerpt
-    FROM (
-        SELECT file, line,
-            CASE WHEN line = 0 AND starts_with(part, chr(65279)) THEN substr(part, 2) ELSE part END AS body
-        FROM utf8_lines
-    )
-    UNION ALL
-    SELECT file, line, try(decode(bytes)) AS body,
-        CASE WHEN try(decode(bytes)) IS NULL THEN left(utf8_lossy(bytes[1:800]), 200) END AS excerpt
-    FROM escaped_lines
 )
 {%- endmacro %}

@@ -2,16 +2,16 @@
   Jinja macro: the rows of our own output files (listed in a variable) with DuckDB's
   streaming JSON reader, typed by `columns`. Output files grow with every run, so they are
   never read whole; a line that is not a JSON object of that shape comes back as a row of
-  NULLs and is dropped here (`distill-duck health` names it), and so is a row over 64 MB
-  (the reader buffers two objects per thread). The variable always holds at
-  least an empty file, because read_json needs one.
+  NULLs and is dropped here (`distill-duck health` names it). A row over 32 MB stops the
+  run with DuckDB's error naming the file (the reader holds two such buffers per thread).
+  The variable always holds at least an empty file, because read_json needs one.
 -#}
 {% macro output_rows(paths_variable, columns, filename=false, key='id') -%}
 (
     SELECT *
     FROM read_json(getvariable({{ lit(paths_variable) }}), columns = {{ columns }},
                    format = 'newline_delimited', records = true, ignore_errors = true,
-                   maximum_object_size = 67108864{% if filename %}, filename = true{% endif %})
+                   {% if filename %}filename = true, {% endif %}maximum_object_size = 33554432)
     WHERE {{ key }} IS NOT NULL
 )
 {%- endmacro %}
