@@ -90,7 +90,7 @@ class RunResult:
 
 def connect(database: str = ":memory:", spill_dir: Path | None = None) -> duckdb.DuckDBPyConnection:
     """A DuckDB connection with the limits the runner always sets."""
-    config: dict[str, Any] = {"memory_limit": os.environ.get("DISTILL_DUCK_MEMORY_LIMIT", "1280MB")}
+    config: dict[str, Any] = {"memory_limit": os.environ.get("DISTILL_DUCK_MEMORY_LIMIT", "2GB")}
     con = duckdb.connect(database, config=config)
     if spill_dir is not None:
         spill_dir.mkdir(parents=True, exist_ok=True)
@@ -174,7 +174,13 @@ def _run_exporters(
     git = None if options.dry_run else git_state(root)  # as it was before this run wrote
     lake = Lakehouse(root)
     project = Project(options.context())
-    con = connect(spill_dir=state_dir / "spill")
+    # the models' tables live in a scratch database file, not in memory, so DuckDB can evict
+    # them to disk when the corpus (or a night's new rows) is larger than memory
+    state_dir.mkdir(parents=True, exist_ok=True)
+    # (DuckDB misplaces the write-ahead log of a database under a path holding "?")
+    work_dir = state_dir if "?" not in str(state_dir) else Path(tempfile.gettempdir())
+    work_db = work_dir / f"distill-duck-work-{os.getpid()}.duckdb"
+    con = connect(str(work_db), spill_dir=state_dir / "spill")
     try:
         project.install_macros(con)
         repaired: dict[str, str] = {}
@@ -257,6 +263,8 @@ def _run_exporters(
         return RunResult(summaries, timings, written, repaired, receipt_path, receipt)
     finally:
         con.close()
+        work_db.unlink(missing_ok=True)
+        Path(f"{work_db}.wal").unlink(missing_ok=True)
 
 
 def run_assertions(
@@ -369,6 +377,8 @@ def write_export(
             "(FORMAT csv, HEADER false, QUOTE '', ESCAPE '', DELIMITER '\x1f')"
         )
         return append_atomically(target, scratch), rows
+    except duckdb.Error as e:
+        raise DistillError(f"writing {target.name} failed: {' '.join(str(e).split())}") from e
     finally:
         scratch.unlink(missing_ok=True)
 

@@ -1,0 +1,57 @@
+"""The memory bound: DuckDB's memory_limit (DISTILL_DUCK_MEMORY_LIMIT, default 2GB), a
+scratch database file and a spill directory under the root. (The 1M-run corpus, 2.5 GB of
+JSONL, completing under the default limit is measured by bench/run.py, see BENCHMARKS.md.)"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from distill_duck.demo import write_demo
+from distill_duck.pipeline import connect
+from tests.conftest import RECORDED_AT, snapshot
+
+
+def _export(root: Path, memory_limit: str | None) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ)
+    env.pop("DISTILL_DUCK_MEMORY_LIMIT", None)
+    if memory_limit:
+        env["DISTILL_DUCK_MEMORY_LIMIT"] = memory_limit
+    return subprocess.run([sys.executable, "-m", "distill_duck", "export-all", "--root", str(root),
+                           "--recorded-at", RECORDED_AT, "--json"], capture_output=True, text=True, env=env)
+
+
+@pytest.mark.parametrize(("env", "shown"), [(None, "1.8 GiB"), ("300MB", "286.1 MiB")])
+def test_the_runner_sets_the_limit_and_the_spill_directory(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, env: str | None, shown: str) -> None:
+    if env is None:
+        monkeypatch.delenv("DISTILL_DUCK_MEMORY_LIMIT", raising=False)
+    else:
+        monkeypatch.setenv("DISTILL_DUCK_MEMORY_LIMIT", env)
+    con = connect(spill_dir=tmp_path / "spill")
+    try:
+        limit, spill = con.execute(
+            "SELECT current_setting('memory_limit'), current_setting('temp_directory')").fetchone()
+    finally:
+        con.close()
+    assert limit == shown
+    assert spill == str(tmp_path / "spill") and (tmp_path / "spill").is_dir()
+
+
+def test_a_tight_limit_gives_the_same_bytes_and_leaves_no_scratch(tmp_path: Path) -> None:
+    tight, roomy = tmp_path / "tight", tmp_path / "roomy"
+    write_demo(tight, runs=20_000, seed=3)  # ~50 MB of JSONL
+    shutil.copytree(tight, roomy)
+    run = _export(tight, "250MB")
+    assert run.returncode == 0, run.stderr
+    assert _export(roomy, None).returncode == 0
+    exports = snapshot(tight / "exports")
+    assert exports and exports == snapshot(roomy / "exports")
+    # the scratch database is removed; only the lock and the (empty) spill directory stay
+    leftovers = sorted(p.name for p in (tight / ".distill_duck").rglob("*") if p.is_file())
+    assert leftovers == ["lock"]
