@@ -153,6 +153,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except DistillError as e:
         print(f"distill-duck: error: {e}", file=sys.stderr)
         return e.exit_code
+    except OSError as e:
+        # a write that fails (permissions, a full disk, a file where a folder belongs):
+        # every output is changed by copy-and-rename, so nothing was half-written
+        where = f" {e.filename}" if e.filename else ""
+        print(f"distill-duck: error: cannot write{where}: {e.strerror or e}; outputs are as they were "
+              "before the run (check permissions, free space, and that the path is a directory)",
+              file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("distill-duck: interrupted; outputs are as they were before the run", file=sys.stderr)
         return 130

@@ -28,8 +28,11 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def replace_atomically(target: Path, write: Callable[[Path], None]) -> None:
-    """Call ``write(tmp)`` on a temporary file beside ``target``, then rename it over target."""
+def prepare_replacement(target: Path, write: Callable[[Path], None]) -> Path:
+    """Call ``write(tmp)`` on a temporary file beside ``target`` and sync it; the caller
+    renames it over target with ``commit``. Nothing visible changes until then."""
+    if target.is_dir():
+        raise IsADirectoryError(21, "Is a directory", str(target))
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     os.close(fd)
@@ -40,18 +43,33 @@ def replace_atomically(target: Path, write: Callable[[Path], None]) -> None:
         write(tmp)
         with open(tmp, "rb+") as f:
             os.fsync(f.fileno())
-        os.replace(tmp, target)
-        _fsync_dir(target.parent)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return tmp
+
+
+def commit(tmp: Path, target: Path) -> None:
+    """Rename a prepared file over its target (atomic) and sync the directory."""
+    os.replace(tmp, target)
+    _fsync_dir(target.parent)
+
+
+def replace_atomically(target: Path, write: Callable[[Path], None]) -> None:
+    """Call ``write(tmp)`` on a temporary file beside ``target``, then rename it over target."""
+    tmp = prepare_replacement(target, write)
+    try:
+        commit(tmp, target)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
 
 
-def append_atomically(target: Path, new_lines: Path) -> int:
-    """Append the bytes of ``new_lines`` to ``target`` (created if missing); return bytes added."""
-    added = new_lines.stat().st_size
-    if added == 0:
-        return 0
+def prepare_append(target: Path, new_lines: Path) -> Path | None:
+    """A synced copy of ``target`` with the bytes of ``new_lines`` appended, ready for
+    ``commit``; None when there is nothing to append."""
+    if new_lines.stat().st_size == 0:
+        return None
 
     def write(tmp: Path) -> None:
         with open(tmp, "wb") as out:
@@ -61,8 +79,7 @@ def append_atomically(target: Path, new_lines: Path) -> int:
             with open(new_lines, "rb") as new:
                 shutil.copyfileobj(new, out, 1 << 20)
 
-    replace_atomically(target, write)
-    return added
+    return prepare_replacement(target, write)
 
 
 def torn_tail(target: Path) -> bytes | None:
@@ -126,3 +143,21 @@ def repair_torn(target: Path, is_json_object: Callable[[bytes], bool]) -> str | 
     replace_atomically(torn, save_torn)
     replace_atomically(target, cut)
     return "moved to " + torn.name
+
+
+def remove_stale_scratch(root: Path, directories: list[Path]) -> list[Path]:
+    """Delete what a killed run left half-made: ``.<name>.*.tmp`` copies beside output files,
+    ``.warehouse.*.duckdb`` builds and the scratch files under ``.distill_duck/``. Only call
+    this while holding the root lock: then no other run is writing them."""
+    stale: list[Path] = []
+    for directory in directories:
+        if directory.is_dir():
+            stale += [p for p in directory.glob(".*.tmp") if p.is_file()]
+    stale += [p for p in root.glob(".warehouse.*.duckdb*") if p.is_file()]
+    state = root / ".distill_duck"
+    if state.is_dir():
+        stale += [p for p in state.glob("*.jsonl") if p.is_file()]
+        stale += [p for p in state.glob("distill-duck-work-*.duckdb*") if p.is_file()]
+    for p in stale:
+        p.unlink(missing_ok=True)
+    return stale

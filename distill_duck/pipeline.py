@@ -31,7 +31,13 @@ from distill_duck.lakehouse import (
     Lakehouse,
 )
 from distill_duck.lock import root_lock
-from distill_duck.outputs import append_atomically, repair_torn, replace_atomically
+from distill_duck.outputs import (
+    commit,
+    prepare_append,
+    remove_stale_scratch,
+    repair_torn,
+    replace_atomically,
+)
 from distill_duck.receipts import facts_of, git_state, write_receipt
 from distill_duck.runner import Model, Project
 from distill_duck.sqlquote import glob_escape, lit
@@ -174,6 +180,10 @@ def _run_exporters(
     git = None if options.dry_run else git_state(root)  # as it was before this run wrote
     lake = Lakehouse(root)
     project = Project(options.context())
+    if not options.dry_run:
+        # under the lock: whatever a killed run left half-made goes first
+        remove_stale_scratch(root, sorted({lake.path(rel).parent for rel in OUTPUTS}
+                                          | {root / "reports" / "distillation"}))
     # the models' tables live in a scratch database file, not in memory, so DuckDB can evict
     # them to disk when the corpus (or a night's new rows) is larger than memory
     state_dir.mkdir(parents=True, exist_ok=True)
@@ -216,10 +226,23 @@ def _run_exporters(
             # the dataset without the new ids and re-derives the same duplicate_id rows, so it
             # converges to the bytes of an uninterrupted run
             quarantine_first = sorted(exports, key=lambda m: m.config["export"] not in QUARANTINE_FILES)
-            for model in quarantine_first:
-                target = model.config["export"]
-                appended = write_export(con, model, lake.path(target), state_dir)
-                written[target], rows_written[target] = appended
+            # two phases: every new file version is written and synced beside its target
+            # first, so a failing write (permissions, a full disk) changes nothing; only
+            # then are they renamed in, each rename atomic
+            prepared: list[tuple[Path, Path]] = []
+            try:
+                for model in quarantine_first:
+                    target = model.config["export"]
+                    tmp, written[target], rows_written[target] = prepare_export(
+                        con, model, lake.path(target), state_dir)
+                    if tmp is not None:
+                        prepared.append((tmp, lake.path(target)))
+            except BaseException:
+                for tmp, _ in prepared:
+                    tmp.unlink(missing_ok=True)
+                raise
+            for tmp, target_path in prepared:
+                commit(tmp, target_path)
             timings["write_exports"] = time.perf_counter() - started
             run_id = record_runs(lake, summaries, options, started_at)
             set_published_files(con, lake)
@@ -354,11 +377,11 @@ def record_runs(lake: Lakehouse, summaries: dict[str, dict[str, Any]], options: 
     return run_id
 
 
-def write_export(
+def prepare_export(
     con: duckdb.DuckDBPyConnection, model: Model, target: Path, state_dir: Path
-) -> tuple[int, int]:
-    """COPY a model's new lines to a scratch file, then append them atomically to target.
-    Returns (bytes, rows) appended."""
+) -> tuple[Path | None, int, int]:
+    """COPY a model's new lines to a scratch file and prepare target with them appended
+    (see outputs.prepare_append). Returns (prepared file or None, bytes, rows) to append."""
     relation = f'"{model.name}"'
     row = con.execute(f"SELECT count(*), count(*) FILTER (WHERE jsonl IS NULL) FROM {relation}").fetchone()
     rows, nulls = row if row else (0, 0)
@@ -376,7 +399,7 @@ def write_export(
             f"COPY (SELECT jsonl FROM {relation}) TO {lit(str(scratch))} "
             "(FORMAT csv, HEADER false, QUOTE '', ESCAPE '', DELIMITER '\x1f')"
         )
-        return append_atomically(target, scratch), rows
+        return prepare_append(target, scratch), scratch.stat().st_size, rows
     except duckdb.Error as e:
         raise DistillError(f"writing {target.name} failed: {' '.join(str(e).split())}") from e
     finally:
