@@ -84,6 +84,20 @@ def read_jsonl(path: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text("utf-8").split("\n") if line]
 
 
+def output_lines(root: Path, rel: str) -> list[str]:
+    """The lines of an output file, checking that it ends with a newline (or is empty)."""
+    p = root / rel
+    if not p.exists():
+        return []
+    data = p.read_bytes().decode("utf-8")
+    assert data == "" or data.endswith("\n")
+    return data.split("\n")[:-1]
+
+
+def output_rows(root: Path, rel: str) -> list[dict[str, Any]]:
+    return [json.loads(x) for x in output_lines(root, rel)]
+
+
 def snapshot(root: Path) -> dict[str, bytes]:
     return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 

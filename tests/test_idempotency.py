@@ -8,7 +8,16 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from tests.conftest import RECORDED_AT, evidence, export_json, scored, snapshot, write_partition
+from tests.conftest import (
+    RECORDED_AT,
+    evidence,
+    export_json,
+    output_lines,
+    output_rows,
+    scored,
+    snapshot,
+    write_partition,
+)
 
 REL = "2026/04/27/scrum_reviews.jsonl"
 SCORED_FILE = f"data/scored-runs/{REL}"
@@ -30,17 +39,8 @@ def dumps(obj: Any) -> str:
     return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
 
 
-def lines(root: Path, rel: str) -> list[str]:
-    p = root / rel
-    if not p.exists():
-        return []
-    data = p.read_bytes().decode("utf-8")
-    assert data == "" or data.endswith("\n")
-    return data.split("\n")[:-1]
-
-
-def rows(root: Path, rel: str) -> list[dict[str, Any]]:
-    return [json.loads(x) for x in lines(root, rel)]
+lines = output_lines
+rows = output_rows
 
 
 def exports(root: Path) -> dict[str, bytes]:

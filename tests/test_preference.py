@@ -12,7 +12,17 @@ from typing import Any
 
 import duckdb
 
-from tests.conftest import RECORDED_AT, evidence, export_json, run_cli, scored, snapshot, write_partition
+from tests.conftest import (
+    RECORDED_AT,
+    evidence,
+    export_json,
+    output_lines,
+    output_rows,
+    run_cli,
+    scored,
+    snapshot,
+    write_partition,
+)
 
 REL = "2026/04/27/pairs.jsonl"
 SCORED_FILE = f"data/scored-runs/{REL}"
@@ -47,17 +57,8 @@ def partition(root: Path, specs: list[Spec], rel: str = REL) -> list[dict[str, A
     return records
 
 
-def lines(root: Path, rel: str) -> list[str]:
-    p = root / rel
-    if not p.exists():
-        return []
-    data = p.read_bytes().decode("utf-8")
-    assert data == "" or data.endswith("\n")
-    return data.split("\n")[:-1]
-
-
-def rows(root: Path, rel: str) -> list[dict[str, Any]]:
-    return [json.loads(x) for x in lines(root, rel)]
+lines = output_lines
+rows = output_rows
 
 
 def pairs(root: Path) -> list[tuple[str, str]]:
