@@ -75,6 +75,20 @@ def _add_root(p: argparse.ArgumentParser) -> None:
     p.add_argument("--root", metavar="DIR", help="lakehouse root (default: $LH_DISTILL_ROOT or .)")
 
 
+def _add_run_options(p: argparse.ArgumentParser) -> None:
+    """The run options of SPEC section 3, shared by the export commands and `run`."""
+    p.add_argument("--recorded-at", metavar="ISO", type=_recorded_at,
+                   help="timestamp written into every row (default: now, UTC); "
+                   "fix it for reproducible runs")
+    p.add_argument("--include-review", action="store_true",
+                   help="RAG: also export needs_human_review runs (rejected never)")
+    p.add_argument("--include-partial", action="store_true",
+                   help="SFT: also export partially_accepted runs "
+                   "(rejected and needs_human_review never)")
+    p.add_argument("--max-pairs-per-task", metavar="N", type=_positive, default=5,
+                   help="preference: candidate pairs per task (default 5)")
+
+
 def build_parser() -> Parser:
     parser = Parser(prog="distill-duck", description=DESCRIPTION,
                     formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -85,16 +99,7 @@ def build_parser() -> Parser:
     for name, text in EXPORT_HELP.items():
         p = sub.add_parser(name, help=text, description=text[0].upper() + text[1:] + ".")
         _add_root(p)
-        p.add_argument("--recorded-at", metavar="ISO", type=_recorded_at,
-                       help="timestamp written into every row (default: now, UTC); "
-                       "fix it for reproducible runs")
-        p.add_argument("--include-review", action="store_true",
-                       help="RAG: also export needs_human_review runs (rejected never)")
-        p.add_argument("--include-partial", action="store_true",
-                       help="SFT: also export partially_accepted runs "
-                       "(rejected and needs_human_review never)")
-        p.add_argument("--max-pairs-per-task", metavar="N", type=_positive, default=5,
-                       help="preference: candidate pairs per task (default 5)")
+        _add_run_options(p)
         p.add_argument("--dry-run", action="store_true",
                        help="read everything, write nothing, report what a real run would do")
         p.add_argument("--json", action="store_true", help="print exactly one JSON summary object")
@@ -127,11 +132,7 @@ def build_parser() -> Parser:
                        "and publish their tables in <root>/warehouse.duckdb.")
     _add_root(p)
     p.add_argument("--select", metavar="MODEL", nargs="+", help="models to run (with their upstream models)")
-    p.add_argument("--recorded-at", metavar="ISO", type=_recorded_at, help="as for the export commands")
-    p.add_argument("--include-review", action="store_true", help="as for export-rag")
-    p.add_argument("--include-partial", action="store_true", help="as for export-sft")
-    p.add_argument("--max-pairs-per-task", metavar="N", type=_positive, default=5,
-                   help="as for export-preference")
+    _add_run_options(p)
 
     p = sub.add_parser("models", help="list the SQL models in run order with their dependencies")
     p.add_argument("--json", action="store_true", help="print the list as JSON")

@@ -12,6 +12,7 @@ import shutil
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import BinaryIO
 
 
 def _umask() -> int:
@@ -65,21 +66,34 @@ def replace_atomically(target: Path, write: Callable[[Path], None]) -> None:
         raise
 
 
+def _appended(target: Path, write_tail: Callable[[BinaryIO], None]) -> Callable[[Path], None]:
+    """A writer for prepare_replacement: target's bytes (if any), then write_tail's."""
+    def write(tmp: Path) -> None:
+        with open(tmp, "wb") as out:
+            if target.exists():
+                with open(target, "rb") as old:
+                    shutil.copyfileobj(old, out, 1 << 20)
+            write_tail(out)
+
+    return write
+
+
 def prepare_append(target: Path, new_lines: Path) -> Path | None:
     """A synced copy of ``target`` with the bytes of ``new_lines`` appended, ready for
     ``commit``; None when there is nothing to append."""
     if new_lines.stat().st_size == 0:
         return None
 
-    def write(tmp: Path) -> None:
-        with open(tmp, "wb") as out:
-            if target.exists():
-                with open(target, "rb") as old:
-                    shutil.copyfileobj(old, out, 1 << 20)
-            with open(new_lines, "rb") as new:
-                shutil.copyfileobj(new, out, 1 << 20)
+    def tail(out: BinaryIO) -> None:
+        with open(new_lines, "rb") as new:
+            shutil.copyfileobj(new, out, 1 << 20)
 
-    return prepare_replacement(target, write)
+    return prepare_replacement(target, _appended(target, tail))
+
+
+def append_atomically(target: Path, data: bytes) -> None:
+    """Append ``data`` to ``target`` (created if missing) by copy-and-rename."""
+    replace_atomically(target, _appended(target, lambda out: out.write(data)))
 
 
 def torn_tail(target: Path) -> bytes | None:
@@ -122,12 +136,6 @@ def repair_torn(target: Path, is_json_object: Callable[[bytes], bool]) -> str | 
         return "completed"
     torn = target.with_name(target.name + ".torn")
 
-    def save_torn(tmp: Path) -> None:
-        if torn.exists():
-            shutil.copyfile(torn, tmp)
-        with open(tmp, "ab") as f:
-            f.write(tail + b"\n")
-
     def cut(tmp: Path) -> None:
         with open(target, "rb") as old, open(tmp, "wb") as out:
             remaining = keep
@@ -140,7 +148,7 @@ def repair_torn(target: Path, is_json_object: Callable[[bytes], bool]) -> str | 
 
     # the torn line is saved first: a crash between the two steps repeats the cut, and the
     # .torn file may then hold the line twice, but nothing is lost
-    replace_atomically(torn, save_torn)
+    append_atomically(torn, tail + b"\n")
     replace_atomically(target, cut)
     return "moved to " + torn.name
 

@@ -23,7 +23,6 @@ from distill_duck import __version__
 from distill_duck.errors import DistillError
 from distill_duck.lakehouse import (
     DATASETS,
-    EVIDENCE_DIR,
     OUTPUTS,
     QUARANTINES,
     RUNS_HISTORY,
@@ -32,11 +31,11 @@ from distill_duck.lakehouse import (
 )
 from distill_duck.lock import root_lock
 from distill_duck.outputs import (
+    append_atomically,
     commit,
     prepare_append,
     remove_stale_scratch,
     repair_torn,
-    replace_atomically,
 )
 from distill_duck.receipts import facts_of, git_state, write_receipt
 from distill_duck.runner import Model, Project
@@ -84,7 +83,6 @@ class RunOptions:
 class RunResult:
     summaries: dict[str, dict[str, Any]]
     timings: dict[str, float]
-    written: dict[str, int]
     repaired: dict[str, str]
     receipt_path: Path | None = None
     receipt: dict[str, Any] | None = None
@@ -115,7 +113,7 @@ def set_inputs(con: duckdb.DuckDBPyConnection, lake: Lakehouse, output_files: Se
     _bind(con, {
         "root_prefix": str(lake.root).rstrip("/") + "/",
         "scored_paths": [glob_escape(str(lake.path(p))) for p in lake.scored_files()],
-        "evidence_paths": [glob_escape(str(lake.path(p))) for p in lake.partition_files(EVIDENCE_DIR)],
+        "evidence_paths": [glob_escape(str(lake.path(p))) for p in lake.evidence_files()],
         # ids already exported (idempotent append); none on a dry run
         "output_paths": [glob_escape(str(lake.path(p))) for p in output_files] + [EMPTY_JSONL],
     })
@@ -210,14 +208,13 @@ def _run_exporters(
         timings = project.run(con, select, progress=progress)
         summaries = {e: read_summary(con, e, options) for e in exporters}
         if options.dry_run:
-            return RunResult(summaries, timings, {}, repaired)
+            return RunResult(summaries, timings, repaired)
 
         # hash the inputs and the outputs as they are now, beside DuckDB's work
         inputs = lake.scored_files() + lake.evidence_files()
         with ThreadPoolExecutor(max_workers=1) as background:
             input_facts = background.submit(facts_of, root, inputs)
             before = facts_of(root, list(OUTPUTS))
-            written: dict[str, int] = {}
             rows_written: dict[str, int] = {}
             started = time.perf_counter()
             if progress:
@@ -233,8 +230,7 @@ def _run_exporters(
             try:
                 for model in quarantine_first:
                     target = model.config["export"]
-                    tmp, written[target], rows_written[target] = prepare_export(
-                        con, model, lake.path(target), state_dir)
+                    tmp, rows_written[target] = prepare_export(con, model, lake.path(target), state_dir)
                     if tmp is not None:
                         prepared.append((tmp, lake.path(target)))
             except BaseException:
@@ -283,7 +279,7 @@ def _run_exporters(
                 "validation": {"passed": all(a["passed"] for a in assertions), "assertions": assertions},
             }
             receipt_path = write_receipt(root, receipt)
-        return RunResult(summaries, timings, written, repaired, receipt_path, receipt)
+        return RunResult(summaries, timings, repaired, receipt_path, receipt)
     finally:
         con.close()
         work_db.unlink(missing_ok=True)
@@ -365,23 +361,15 @@ def record_runs(lake: Lakehouse, summaries: dict[str, dict[str, Any]], options: 
         }, ensure_ascii=False) + "\n"
         for name, summary in summaries.items()
     )
-    target = lake.path(RUNS_HISTORY)
-
-    def write(tmp: Path) -> None:
-        with open(tmp, "wb") as out:
-            if target.exists():
-                out.write(target.read_bytes())
-            out.write(lines.encode("utf-8"))
-
-    replace_atomically(target, write)
+    append_atomically(lake.path(RUNS_HISTORY), lines.encode("utf-8"))
     return run_id
 
 
 def prepare_export(
     con: duckdb.DuckDBPyConnection, model: Model, target: Path, state_dir: Path
-) -> tuple[Path | None, int, int]:
+) -> tuple[Path | None, int]:
     """COPY a model's new lines to a scratch file and prepare target with them appended
-    (see outputs.prepare_append). Returns (prepared file or None, bytes, rows) to append."""
+    (see outputs.prepare_append). Returns (prepared file or None, rows to append)."""
     relation = f'"{model.name}"'
     row = con.execute(f"SELECT count(*), count(*) FILTER (WHERE jsonl IS NULL) FROM {relation}").fetchone()
     rows, nulls = row if row else (0, 0)
@@ -399,7 +387,7 @@ def prepare_export(
             f"COPY (SELECT jsonl FROM {relation}) TO {lit(str(scratch))} "
             "(FORMAT csv, HEADER false, QUOTE '', ESCAPE '', DELIMITER '\x1f')"
         )
-        return prepare_append(target, scratch), scratch.stat().st_size, rows
+        return prepare_append(target, scratch), rows
     except duckdb.Error as e:
         raise DistillError(f"writing {target.name} failed: {' '.join(str(e).split())}") from e
     finally:
