@@ -108,16 +108,19 @@ def _bind(con: duckdb.DuckDBPyConnection, values: dict[str, str | list[str]]) ->
         con.execute(f"SET VARIABLE {name} = ?{cast}", [value])
 
 
-def set_inputs(con: duckdb.DuckDBPyConnection, lake: Lakehouse, output_files: Sequence[str]) -> None:
-    """Bind the discovered files as DuckDB variables the models read (getvariable)."""
+def set_inputs(con: duckdb.DuckDBPyConnection, lake: Lakehouse, output_files: Sequence[str]) -> list[str]:
+    """Bind the discovered files as DuckDB variables the models read (getvariable); return
+    the partition files read (scored, then evidence)."""
+    scored, evidence = lake.scored_files(), lake.evidence_files()
     _bind(con, {
         "root_prefix": str(lake.root).rstrip("/") + "/",
-        "scored_paths": [glob_escape(str(lake.path(p))) for p in lake.scored_files()],
-        "evidence_paths": [glob_escape(str(lake.path(p))) for p in lake.evidence_files()],
+        "scored_paths": [glob_escape(str(lake.path(p))) for p in scored],
+        "evidence_paths": [glob_escape(str(lake.path(p))) for p in evidence],
         # ids already exported (idempotent append); none on a dry run
         "output_paths": [glob_escape(str(lake.path(p))) for p in output_files] + [EMPTY_JSONL],
     })
     set_published_files(con, lake)
+    return scored + evidence
 
 
 def set_published_files(con: duckdb.DuckDBPyConnection, lake: Lakehouse) -> None:
@@ -199,7 +202,7 @@ def _run_exporters(
                 if done:
                     repaired[rel] = done
         existing = [] if options.dry_run else [p for p in OUTPUTS if lake.path(p).is_file()]
-        set_inputs(con, lake, existing)
+        inputs = set_inputs(con, lake, existing)
 
         exports = exporter_models(project, exporters)
         select = [m.name for m in exports] + [f"{e}_summary" for e in exporters]
@@ -211,7 +214,6 @@ def _run_exporters(
             return RunResult(summaries, timings, repaired)
 
         # hash the inputs and the outputs as they are now, beside DuckDB's work
-        inputs = lake.scored_files() + lake.evidence_files()
         with ThreadPoolExecutor(max_workers=1) as background:
             input_facts = background.submit(facts_of, root, inputs)
             before = facts_of(root, list(OUTPUTS))
