@@ -21,6 +21,7 @@ import duckdb
 
 from distill_duck import __version__
 from distill_duck.errors import DistillError
+from distill_duck.input_cache import CACHE_FILE, InputCache
 from distill_duck.lakehouse import (
     DATASETS,
     OUTPUTS,
@@ -39,8 +40,8 @@ from distill_duck.outputs import (
 )
 from distill_duck.receipts import facts_of, git_state, write_receipt
 from distill_duck.runner import Model, Project
-from distill_duck.sqlquote import glob_escape, lit
-from distill_duck.warehouse import publish
+from distill_duck.sqlquote import glob_escape, ident, lit
+from distill_duck.warehouse import PREVIOUS, attach_previous, fingerprints, publish
 
 EXPORTERS = ("rag", "sft", "preference")
 # told the stage a run is in: "inputs/scored_lines", "writing export files", ...
@@ -52,7 +53,7 @@ SUMMARY_KEYS = (
 )
 QUARANTINE_FILES = frozenset(QUARANTINES.values())
 # read_json needs at least one file: lists of output files always end with this empty one
-EMPTY_JSONL = glob_escape(str(Path(__file__).resolve().parent / "empty.jsonl"))
+EMPTY_JSONL = Path(__file__).resolve().parent / "empty.jsonl"
 PREFERENCE_KEYS = ("task_ids_with_pairs", "insufficient_pair_task_ids", "records_skipped")
 
 
@@ -102,33 +103,38 @@ def connect(database: str = ":memory:", spill_dir: Path | None = None) -> duckdb
     return con
 
 
-def _bind(con: duckdb.DuckDBPyConnection, values: dict[str, str | list[str]]) -> None:
+def _bind(con: duckdb.DuckDBPyConnection, values: dict[str, list[Path] | str]) -> dict[str, list[Path] | str]:
+    """Set DuckDB variables: path lists glob-escaped (DuckDB's readers expand * ? [),
+    strings as they are. Returns the values, for the warehouse's fingerprints."""
     for name, value in values.items():
-        cast = "::VARCHAR[]" if isinstance(value, list) else "::VARCHAR"
-        con.execute(f"SET VARIABLE {name} = ?{cast}", [value])
+        if isinstance(value, list):
+            con.execute(f"SET VARIABLE {name} = ?::VARCHAR[]", [[glob_escape(str(p)) for p in value]])
+        else:
+            con.execute(f"SET VARIABLE {name} = ?::VARCHAR", [value])
+    return values
 
 
-def set_inputs(con: duckdb.DuckDBPyConnection, lake: Lakehouse, output_files: Sequence[str]) -> list[str]:
+def set_inputs(con: duckdb.DuckDBPyConnection, lake: Lakehouse,
+               output_files: Sequence[str]) -> tuple[list[str], dict[str, list[Path] | str]]:
     """Bind the discovered files as DuckDB variables the models read (getvariable); return
-    the partition files read (scored, then evidence)."""
+    the partition files read (scored, then evidence) and every variable bound."""
     scored, evidence = lake.scored_files(), lake.evidence_files()
-    _bind(con, {
+    bound = _bind(con, {
         "root_prefix": str(lake.root).rstrip("/") + "/",
-        "scored_paths": [glob_escape(str(lake.path(p))) for p in scored],
-        "evidence_paths": [glob_escape(str(lake.path(p))) for p in evidence],
+        "scored_paths": [lake.path(p) for p in scored],
+        "evidence_paths": [lake.path(p) for p in evidence],
         # ids already exported (idempotent append); none on a dry run
-        "output_paths": [glob_escape(str(lake.path(p))) for p in output_files] + [EMPTY_JSONL],
+        "output_paths": [lake.path(p) for p in output_files] + [EMPTY_JSONL],
     })
-    set_published_files(con, lake)
-    return scored + evidence
+    return scored + evidence, {**bound, **set_published_files(con, lake)}
 
 
-def set_published_files(con: duckdb.DuckDBPyConnection, lake: Lakehouse) -> None:
+def set_published_files(con: duckdb.DuckDBPyConnection, lake: Lakehouse) -> dict[str, list[Path] | str]:
     """Bind the output files as they are now, for the warehouse models."""
-    def existing(*rels: str) -> list[str]:
-        return [glob_escape(str(lake.path(r))) for r in rels if lake.path(r).is_file()] + [EMPTY_JSONL]
+    def existing(*rels: str) -> list[Path]:
+        return [lake.path(r) for r in rels if lake.path(r).is_file()] + [EMPTY_JSONL]
 
-    _bind(con, {
+    return _bind(con, {
         **{f"{name}_output_paths": existing(rel) for name, rel in DATASETS.items()},
         "quarantine_output_paths": existing(*QUARANTINES.values()),
         "runs_paths": existing(RUNS_HISTORY),
@@ -191,7 +197,11 @@ def _run_exporters(
     # (DuckDB misplaces the write-ahead log of a database under a path holding "?")
     work_dir = state_dir if "?" not in str(state_dir) else Path(tempfile.gettempdir())
     work_db = work_dir / f"distill-duck-work-{os.getpid()}.duckdb"
+    scratch = [work_db]  # removed when the run ends, whatever happens
     con = connect(str(work_db), spill_dir=state_dir / "spill")
+    # scratch tables live for one run: compressing them (analysing every text for FSST)
+    # cost more than writing them twice as large
+    con.execute("SET force_compression = 'uncompressed'")
     try:
         project.install_macros(con)
         repaired: dict[str, str] = {}
@@ -202,13 +212,21 @@ def _run_exporters(
                 if done:
                     repaired[rel] = done
         existing = [] if options.dry_run else [p for p in OUTPUTS if lake.path(p).is_file()]
-        inputs = set_inputs(con, lake, existing)
+        inputs, bound = set_inputs(con, lake, existing)
+        # parsed partition files are kept between runs under the root (not for dry runs,
+        # which write nothing there, nor where DuckDB cannot keep a file: see work_dir)
+        if work_dir == state_dir and not options.dry_run:
+            cache_path = state_dir / CACHE_FILE
+        else:
+            cache_path = work_dir / f"distill-duck-input-cache-{os.getpid()}.duckdb"
+            scratch.append(cache_path)
+        cache = InputCache(con, cache_path, project, bound)
 
         exports = exporter_models(project, exporters)
         select = [m.name for m in exports] + [f"{e}_summary" for e in exporters]
         if not options.dry_run:  # the published input relations (scored_runs, ...) too
             select += [m.name for m in project.published() if m.stage == "inputs"]
-        timings = project.run(con, select, progress=progress)
+        timings = project.run(con, select, progress=progress, incremental=cache.run)
         summaries = {e: read_summary(con, e, options) for e in exporters}
         if options.dry_run:
             return RunResult(summaries, timings, repaired)
@@ -243,13 +261,25 @@ def _run_exporters(
                 commit(tmp, target_path)
             timings["write_exports"] = time.perf_counter() - started
             run_id = record_runs(lake, summaries, options, started_at)
-            set_published_files(con, lake)
-            after_models = [m.name for m in project.models.values() if m.stage in ("warehouse", "receipts")]
+            bound.update(set_published_files(con, lake))
+            published = project.published()
+            prints = fingerprints(project, published, bound)
+            # relations whose sources did not change are carried over from the previous
+            # warehouse; the receipt checks read them there
+            previous = attach_previous(con, root)
+            keep = {name for name, fp in prints.items() if previous.get(name) == fp}
+            for name in sorted(keep):
+                if project.models[name].stage == "warehouse":
+                    con.execute(f"CREATE OR REPLACE VIEW {ident(name)} AS "
+                                f"SELECT * FROM {PREVIOUS}.{ident(name)}")
+            after_models = [m.name for m in project.models.values()
+                            if m.stage == "receipts" or (m.stage == "warehouse" and m.name not in keep)]
             timings.update(project.run(con, after_models, progress=progress, upstream=False))
             started = time.perf_counter()
             if progress:
                 progress("publishing warehouse.duckdb")
-            publish(con, root, project.published())
+            con.execute("RESET force_compression")  # the warehouse lasts: compress it
+            publish(con, root, published, prints, keep, built_at=started_at)
             timings["publish_warehouse"] = time.perf_counter() - started
             after = facts_of(root, list(OUTPUTS) + [RUNS_HISTORY, WAREHOUSE])
             assertions = run_assertions(con, before, after, rows_written, summaries)
@@ -269,6 +299,8 @@ def _run_exporters(
                              "rows_written": rows_written.get(rel, 0)} for rel in after],
                 "repaired": repaired,
                 "summaries": summaries,
+                "input_cache": {name: {"files": len(bound[cache.files_variable(name)]), "parsed": n}
+                                for name, n in cache.parsed.items()},
                 "category_counts": {
                     (cat if cat is not None else "(none)"): n
                     for cat, n in con.execute("SELECT category, records FROM category_counts").fetchall()
@@ -284,8 +316,9 @@ def _run_exporters(
         return RunResult(summaries, timings, repaired, receipt_path, receipt)
     finally:
         con.close()
-        work_db.unlink(missing_ok=True)
-        Path(f"{work_db}.wal").unlink(missing_ok=True)
+        for path in scratch:
+            path.unlink(missing_ok=True)
+            Path(f"{path}.wal").unlink(missing_ok=True)
 
 
 def run_assertions(
@@ -337,9 +370,10 @@ def _run_models(
     try:
         existing = [p for p in OUTPUTS if lake.path(p).is_file()]
         project.install_macros(con)
-        set_inputs(con, lake, existing)
+        _, bound = set_inputs(con, lake, existing)
         timings = project.run(con, select, progress=progress)
-        publish(con, root, project.ordered(select))
+        models = project.ordered(select)
+        publish(con, root, models, fingerprints(project, models, bound), built_at=now_iso())
         return timings
     finally:
         con.close()
@@ -385,10 +419,20 @@ def prepare_export(
     os.close(fd)
     scratch = Path(name)
     try:
-        con.execute(
-            f"COPY (SELECT jsonl FROM {relation}) TO {lit(str(scratch))} "
-            "(FORMAT csv, HEADER false, QUOTE '', ESCAPE '', DELIMITER '\x1f')"
-        )
+        # One thread, order not tracked: the table is scanned in its stored (input) order
+        # and each row goes straight to the file. With order tracking DuckDB formats a
+        # whole row group (~120k rows, hundreds of MB of text) in memory before writing it.
+        threads = con.execute("SELECT current_setting('threads')").fetchone()[0]
+        con.execute("SET threads = 1")
+        con.execute("SET preserve_insertion_order = false")
+        try:
+            con.execute(
+                f"COPY (SELECT jsonl FROM {relation}) TO {lit(str(scratch))} "
+                "(FORMAT csv, HEADER false, QUOTE '', ESCAPE '', DELIMITER '\x1f')"
+            )
+        finally:
+            con.execute("RESET preserve_insertion_order")
+            con.execute(f"SET threads = {int(threads)}")
         return prepare_append(target, scratch), rows
     except duckdb.Error as e:
         raise DistillError(f"writing {target.name} failed: {' '.join(str(e).split())}") from e

@@ -173,9 +173,11 @@ class Project:
         select: Iterable[str] | None = None,
         progress: Callable[[str], None] | None = None,
         upstream: bool = True,
+        incremental: Callable[[Model], None] | None = None,
     ) -> dict[str, float]:
         """Install the macros, then create every selected model's table; return seconds
-        per model."""
+        per model. Models configured ``materialized='incremental'`` are handed to
+        ``incremental`` when given (see input_cache.py), else built whole like a table."""
         timings: dict[str, float] = {}
         self.install_macros(con)
         for model in self.ordered(select, upstream):
@@ -185,8 +187,12 @@ class Project:
             try:
                 # a view streams into its readers: for one-reader steps that would otherwise
                 # store a copy of every text
-                kind = "VIEW" if model.config.get("materialized") == "view" else "TABLE"
-                con.execute(f"CREATE OR REPLACE {kind} {ident(model.name)} AS {model.sql}")
+                materialized = model.config.get("materialized")
+                if materialized == "incremental" and incremental is not None:
+                    incremental(model)
+                else:
+                    kind = "VIEW" if materialized == "view" else "TABLE"
+                    con.execute(f"CREATE OR REPLACE {kind} {ident(model.name)} AS {model.sql}")
             except duckdb.Error as e:
                 raise DistillError(f"model {model.name!r} failed: {_one_line(e)}") from e
             timings[model.name] = time.perf_counter() - started

@@ -2,42 +2,147 @@
 
 DuckDB lets one process write a database file or many read it. A BI tool holding
 ``warehouse.duckdb`` open read-only must not make a run fail, and must never see half a
-run, so a run never opens that file: it writes a new file next to it and renames it over
+run, so a run never writes that file: it writes a new file next to it and renames it over
 the old one. Open readers keep the old file until they reconnect.
+
+Most runs change few relations (a re-run with nothing new changes only ``runs``), and the
+big ones hold every text. So each relation carries a fingerprint of what it was built from
+(its SQL and its upstream models' SQL, and the size, mtime, ctime and inode of every file
+they read), kept in ``warehouse_sources``. When the old file can be read, the new one starts
+as a byte copy of it and only relations whose fingerprint changed are rebuilt.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
+import re
 import shutil
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 import duckdb
 
+from distill_duck import __version__
 from distill_duck.lakehouse import WAREHOUSE
-from distill_duck.runner import Model
+from distill_duck.runner import Model, Project
 from distill_duck.sqlquote import ident, lit
 
+SOURCES = "warehouse_sources"
+PREVIOUS = "previous_warehouse"
+SOURCES_COMMENT = (
+    "One row per relation: a fingerprint of what it was built from (the models' SQL and the "
+    "size, mtime, ctime and inode of every file they read). A run rebuilds a relation only "
+    "when its fingerprint changes; the others are carried over from the previous warehouse."
+)
+SOURCES_COLUMNS = {
+    "relation": "relation name in this warehouse",
+    "fingerprint": "sha256 of the relation's SQL (with its upstream models) and its input files' stat facts",
+    "built_at": "when this version of the relation was built (UTC, ISO-8601)",
+}
+# a copied file whose free blocks outnumber its used ones is rebuilt from scratch instead
+_MAX_FREE_SHARE = 0.5
+_VARIABLE = re.compile(r"getvariable\('([A-Za-z_][A-Za-z0-9_]*)'\)")
 
-def publish(con: duckdb.DuckDBPyConnection, root: Path, models: Iterable[Model]) -> Path:
-    """Copy the models' tables from ``con`` into a fresh warehouse file, with the table and
-    column comments their configs give, and swap it in."""
+# what a model's DuckDB variables hold: a path list (files read) or a plain value
+Bound = Mapping[str, "Sequence[Path] | str"]
+
+
+def fingerprints(project: Project, models: Iterable[Model], bound: Bound) -> dict[str, str]:
+    """For each model: sha256 of the tool and DuckDB versions, the macros, the SQL of the
+    model and everything upstream, and the variables they read (for path lists, each file's
+    size, mtime, ctime and inode, so any write or replacement changes it)."""
+    macros = "\n".join(sql for _, sql in project.macro_sql())
+    result = {}
+    for model in models:
+        digest = hashlib.sha256(f"{__version__}\0{duckdb.__version__}\0{macros}".encode())
+        names: set[str] = set()
+        for m in project.ordered([model.name]):
+            digest.update(f"\0{m.name}\0{m.sql}".encode())
+            names.update(_VARIABLE.findall(m.sql))
+        for name in sorted(names):
+            digest.update(f"\0{name}=".encode())
+            value = bound.get(name)
+            if value is None or isinstance(value, str):
+                digest.update(repr(value).encode())
+                continue
+            for path in value:
+                try:
+                    st = os.stat(path)
+                    facts = f"{st.st_size}:{st.st_mtime_ns}:{st.st_ctime_ns}:{st.st_ino}:{st.st_dev}"
+                except OSError:
+                    facts = "missing"
+                digest.update(f"\0{path}\0{facts}".encode())
+        result[model.name] = digest.hexdigest()
+    return result
+
+
+def attach_previous(con: duckdb.DuckDBPyConnection, root: Path) -> dict[str, str]:
+    """Attach the current warehouse read-only as ``previous_warehouse`` and return its
+    relations' fingerprints; {} (and nothing attached) when there is no file to build on:
+    none yet, one without fingerprints, one with a pending write-ahead log, one mostly free
+    space, or one that cannot be opened (another process writing it)."""
+    target = root / WAREHOUSE
+    if not target.is_file() or Path(f"{target}.wal").exists() or "?" in str(root):
+        return {}
+    try:
+        con.execute(f"ATTACH {lit(str(target))} AS {PREVIOUS} (READ_ONLY)")
+    except duckdb.Error:
+        return {}
+    try:
+        total, free = con.execute(
+            "SELECT total_blocks, free_blocks FROM pragma_database_size() WHERE database_name = ?",
+            [PREVIOUS],
+        ).fetchone() or (0, 0)
+        if total and free > _MAX_FREE_SHARE * total:
+            raise LookupError("mostly free space: build afresh")
+        return dict(con.execute(
+            f"SELECT s.relation, s.fingerprint FROM {PREVIOUS}.{SOURCES} AS s"
+            " JOIN duckdb_tables() AS t ON t.database_name = ? AND t.table_name = s.relation",
+            [PREVIOUS],
+        ).fetchall())
+    except (duckdb.Error, LookupError):
+        detach_previous(con)
+        return {}
+
+
+def detach_previous(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(f"DETACH DATABASE IF EXISTS {PREVIOUS}")
+
+
+def publish(
+    con: duckdb.DuckDBPyConnection,
+    root: Path,
+    models: Iterable[Model],
+    prints: Mapping[str, str],
+    keep: Iterable[str] = (),
+    built_at: str = "",
+) -> Path:
+    """Write the models' tables (with the comments their configs give) into a new warehouse
+    file and swap it in. Relations in ``keep`` are carried over from ``previous_warehouse``
+    (attached by attach_previous): the new file starts as a copy of the old one."""
+    models = list(models)
+    keep = set(keep)
     target = root / WAREHOUSE
     fd, name = tempfile.mkstemp(prefix=".warehouse.", suffix=".duckdb", dir=root)
     os.close(fd)
     build = Path(name)
     build.unlink()  # DuckDB creates the file itself
     try:
+        if keep:
+            # the read-only attachment holds DuckDB's shared lock, so no writer can change
+            # the file while it is copied
+            shutil.copyfile(target, build)
+        detach_previous(con)
         if "?" in str(root):
             # DuckDB puts the write-ahead log before the first "?" of a path (it reads it as a
             # URL query), so such a root gets its warehouse built elsewhere and copied in
             with tempfile.TemporaryDirectory(prefix="distill-duck-") as tmp:
-                _build(con, Path(tmp) / "warehouse.duckdb", models)
+                _build(con, Path(tmp) / "warehouse.duckdb", models, prints, keep, built_at)
                 shutil.copyfile(Path(tmp) / "warehouse.duckdb", build)
         else:
-            _build(con, build, models)
+            _build(con, build, models, prints, keep, built_at)
         with open(build, "rb+") as f:
             os.fsync(f.fileno())
         os.replace(build, target)
@@ -48,15 +153,42 @@ def publish(con: duckdb.DuckDBPyConnection, root: Path, models: Iterable[Model])
     return target
 
 
-def _build(con: duckdb.DuckDBPyConnection, build: Path, models: Iterable[Model]) -> None:
+def _build(
+    con: duckdb.DuckDBPyConnection,
+    build: Path,
+    models: list[Model],
+    prints: Mapping[str, str],
+    keep: set[str],
+    built_at: str,
+) -> None:
     con.execute(f"ATTACH {lit(str(build))} AS build_warehouse")
     try:
+        built = dict(con.execute(
+            f"SELECT relation, built_at FROM build_warehouse.{SOURCES}").fetchall()) if keep else {}
+        for (table,) in con.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE database_name = 'build_warehouse'"
+        ).fetchall():
+            if table not in keep:
+                con.execute(f"DROP TABLE build_warehouse.{ident(table)}")
         for model in models:
+            if model.name in keep:
+                continue
             table = f"build_warehouse.{ident(model.name)}"
             con.execute(f"CREATE TABLE {table} AS SELECT * FROM {ident(model.name)}")
-            if "comment" in model.config:
-                con.execute(f"COMMENT ON TABLE {table} IS {lit(model.config['comment'])}")
-            for column, text in model.config.get("columns", {}).items():
-                con.execute(f"COMMENT ON COLUMN {table}.{ident(column)} IS {lit(text)}")
+            built[model.name] = built_at
+            _comment(con, table, model.config.get("comment"), model.config.get("columns", {}))
+        sources = f"build_warehouse.{SOURCES}"
+        con.execute(f"CREATE TABLE {sources} (relation VARCHAR, fingerprint VARCHAR, built_at VARCHAR)")
+        con.executemany(f"INSERT INTO {sources} VALUES (?, ?, ?)",
+                        [[m.name, prints.get(m.name), built.get(m.name, built_at)] for m in models])
+        _comment(con, sources, SOURCES_COMMENT, SOURCES_COLUMNS)
     finally:
         con.execute("DETACH build_warehouse")
+
+
+def _comment(con: duckdb.DuckDBPyConnection, table: str, comment: str | None,
+             columns: Mapping[str, str]) -> None:
+    if comment:
+        con.execute(f"COMMENT ON TABLE {table} IS {lit(comment)}")
+    for column, text in columns.items():
+        con.execute(f"COMMENT ON COLUMN {table}.{ident(column)} IS {lit(text)}")

@@ -1,3 +1,6 @@
+{{ config(materialized='incremental', files='evidence_paths') }}
+-- (incremental: rows are kept per partition file in .distill_duck/input_cache.duckdb; a run
+-- parses only new or changed files, see distill_duck/input_cache.py)
 -- Every non-blank evidence line: its fields read under the SPEC 2.1 type rule (a field of
 -- the wrong JSON type reads as absent), or why it is not a usable record (SPEC section 7:
 -- not UTF-8, not JSON, not an object, no non-empty string run_id). One JSON parse per line.

@@ -1,3 +1,6 @@
+{{ config(materialized='incremental', files='scored_paths') }}
+-- (incremental: rows are kept per partition file in .distill_duck/input_cache.duckdb; a run
+-- parses only new or changed files, see distill_duck/input_cache.py)
 -- Every record (non-blank scored line): its fields read under the SPEC 2.2 type rule, or
 -- why it is not a JSON object (then also quarantined by RAG and SFT as schema_violation).
 SELECT

@@ -10,9 +10,14 @@ CREATE OR REPLACE TEMP MACRO js_ws() AS
 CREATE OR REPLACE TEMP MACRO js_trim(s) AS trim(s, js_ws());
 
 -- "Has a non-whitespace character": NULL-safe, false for NULL. Most texts start with a
--- visible character, which settles it without the (slower) trim.
+-- visible character, which settles it without the (slower) trim. (CASE, not OR: in a
+-- select list DuckDB evaluates both sides of OR for every row)
 CREATE OR REPLACE TEMP MACRO has_content(s) AS
-    coalesce(NOT contains(js_ws(), left(s, 1)) OR js_trim(s) <> '', false);
+    CASE
+        WHEN s IS NULL THEN false
+        WHEN NOT contains(js_ws(), left(s, 1)) THEN true
+        ELSE js_trim(s) <> ''
+    END;
 
 -- sha256 id: prefix + first 16 lowercase hex characters (SPEC section 3).
 CREATE OR REPLACE TEMP MACRO short_id(prefix, seed) AS prefix || left(sha256(seed), 16);

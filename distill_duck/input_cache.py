@@ -1,0 +1,97 @@
+"""The parsed-input cache: input models materialized incrementally, one partition file at a
+time (``config(materialized='incremental', files='<variable>')``).
+
+Partition files are immutable once a day is over, yet parsing them line by line is most of
+a run's reading cost. An incremental model keeps its rows in ``<root>/.distill_duck/
+input_cache.duckdb`` with a fingerprint per file (size, mtime, ctime, inode, and the SQL that
+parsed it); a run parses only the files that are new or whose fingerprint changed, deletes
+the rows of changed or vanished files, and reads the rest from the cache. The model's SQL
+is the same either way: while it runs, the files variable holds only the files to parse.
+
+The cache is rebuilt from scratch when it cannot be opened; it is never the only copy of
+anything.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import duckdb
+
+from distill_duck import __version__
+from distill_duck.runner import Model, Project
+from distill_duck.sqlquote import glob_escape, ident, lit
+
+CACHE = "input_cache"
+CACHE_FILE = "input_cache.duckdb"
+
+
+def _stat(path: Path) -> str:
+    st = os.stat(path)
+    return f"{st.st_size}:{st.st_mtime_ns}:{st.st_ctime_ns}:{st.st_ino}:{st.st_dev}"
+
+
+class InputCache:
+    """Runs incremental models against a cache database attached as ``input_cache``."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, path: Path, project: Project,
+                 bound: Mapping[str, Sequence[Path] | str]) -> None:
+        self.con, self.project, self.bound = con, project, bound
+        self.parsed: dict[str, int] = {}  # model -> files parsed this run
+        try:
+            con.execute(f"ATTACH {lit(str(path))} AS {CACHE}")
+        except duckdb.Error:
+            # unreadable (a crash mid-checkpoint, another version's format): start over
+            path.unlink(missing_ok=True)
+            Path(f"{path}.wal").unlink(missing_ok=True)
+            con.execute(f"ATTACH {lit(str(path))} AS {CACHE}")
+
+    def files_variable(self, name: str) -> str:
+        return str(self.project.models[name].config["files"])
+
+    def _version(self, model: Model) -> str:
+        """What the rows of a file depend on besides the file: the SQL that parsed it."""
+        digest = hashlib.sha256(f"{__version__}\0{duckdb.__version__}".encode())
+        for _, sql in self.project.macro_sql():
+            digest.update(sql.encode())
+        for m in self.project.ordered([model.name]):
+            digest.update(f"\0{m.name}\0{m.sql}".encode())
+        return digest.hexdigest()
+
+    def run(self, model: Model) -> None:
+        con, variable = self.con, model.config["files"]
+        prefix = str(self.bound["root_prefix"])
+        paths = list(self.bound[variable])
+        version = self._version(model)
+        prints = {str(p)[len(prefix):]: f"{_stat(p)}:{version}" for p in paths}
+        table, files = f"{CACHE}.{ident(model.name)}", f"{CACHE}.{ident(model.name + '__files')}"
+        exists = con.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE database_name = ? AND table_name = ?",
+            [CACHE, model.name + "__files"],
+        ).fetchone()[0]
+        old = dict(con.execute(f"SELECT file, fingerprint FROM {files}").fetchall()) if exists else {}
+        unchanged = [rel for rel, fp in prints.items() if old.get(rel) == fp]
+        todo = [p for p in paths if old.get(str(p)[len(prefix):]) != prints[str(p)[len(prefix):]]]
+        self.parsed[model.name] = len(todo)
+        con.execute(f"SET VARIABLE {variable} = ?::VARCHAR[]", [[glob_escape(str(p)) for p in todo]])
+        try:
+            con.execute("BEGIN")
+            if not unchanged:
+                con.execute(f"CREATE OR REPLACE TABLE {table} AS {model.sql}")
+            else:
+                con.execute(f"DELETE FROM {table} WHERE file NOT IN (SELECT unnest(?::VARCHAR[]))",
+                            [unchanged])
+                con.execute(f"INSERT INTO {table} {model.sql}")
+            con.execute(f"CREATE OR REPLACE TABLE {files} (file VARCHAR, fingerprint VARCHAR)")
+            con.executemany(f"INSERT INTO {files} VALUES (?, ?)", list(prints.items()))
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        finally:
+            # downstream models see every file again
+            con.execute(f"SET VARIABLE {variable} = ?::VARCHAR[]", [[glob_escape(str(p)) for p in paths]])
+        con.execute(f"CREATE OR REPLACE VIEW {ident(model.name)} AS SELECT * FROM {table}")

@@ -1,0 +1,196 @@
+"""Incremental runs: the parsed-input cache and the carried-over warehouse relations.
+
+Every test compares an incremental run with the same run made from nothing (no cache, no
+previous warehouse): the bytes of the export files and the contents of every warehouse
+relation must be the same; only the work done differs.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+import duckdb
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.conftest import evidence, export_json, scored, snapshot, write_partition
+
+CACHE = ".distill_duck/input_cache.duckdb"
+# columns that hold when (and on which files) a run happened, not what it found
+TIMES = {"runs": ("started_at", "finished_at", "run_id"), "warehouse_sources": ("built_at", "fingerprint")}
+
+
+def _day(root: Path, day: str, n: int = 3, source: str = "scrum_reviews") -> None:
+    rel = f"2026/04/{day}/{source}.jsonl"
+    write_partition(root, "scored-runs", rel,
+                    [scored(f"a{day}{source}{i}", task=f"t{day}") for i in range(n)]
+                    + [scored(f"r{day}{source}", "rejected", task=f"t{day}"), "not json"])
+    write_partition(root, "evidence", rel,
+                    [evidence(f"a{day}{source}{i}", text=f"answer {day} {i}") for i in range(n)]
+                    + [evidence(f"r{day}{source}", text="bad answer"), "{broken"])
+
+
+def _receipt(root: Path) -> dict[str, Any]:
+    latest = sorted((root / "reports/distillation").glob("*/receipt.json"))[-1]
+    return json.loads(latest.read_text())
+
+
+def _warehouse(root: Path) -> dict[str, list[tuple[Any, ...]]]:
+    """Every relation's rows, sorted, without the columns that record run times."""
+    con = duckdb.connect(str(root / "warehouse.duckdb"), read_only=True)
+    try:
+        out = {}
+        for (table,) in con.execute("SELECT table_name FROM duckdb_tables() ORDER BY 1").fetchall():
+            cols = [c for (c,) in con.execute(
+                "SELECT column_name FROM duckdb_columns() WHERE table_name = ? ORDER BY column_index",
+                [table]).fetchall() if c not in TIMES.get(table, ())]
+            select = ", ".join(f'CAST("{c}" AS VARCHAR)' for c in cols)
+            out[table] = sorted(con.execute(f'SELECT {select} FROM "{table}"').fetchall(), key=repr)
+        return out
+    finally:
+        con.close()
+
+
+def _built_at(root: Path) -> dict[str, str]:
+    con = duckdb.connect(str(root / "warehouse.duckdb"), read_only=True)
+    try:
+        return dict(con.execute("SELECT relation, built_at FROM warehouse_sources").fetchall())
+    finally:
+        con.close()
+
+
+def _from_nothing(root: Path, twin: Path) -> None:
+    """Make twin a copy of root without the cache and the warehouse (what a first run sees
+    of the outputs, with the export files as they are)."""
+    shutil.copytree(root, twin)
+    shutil.rmtree(twin / ".distill_duck", ignore_errors=True)
+    (twin / "warehouse.duckdb").unlink(missing_ok=True)
+
+
+def _same_run(root: Path, twin: Path) -> None:
+    """Run both, then check they wrote the same bytes and publish the same relations."""
+    a, b = export_json(root), export_json(twin)
+    assert a == b
+    exports = snapshot(root / "exports")
+    assert exports and exports == snapshot(twin / "exports")
+    assert _warehouse(root) == _warehouse(twin)
+
+
+def _parsed(root: Path) -> dict[str, dict[str, int]]:
+    return _receipt(root)["input_cache"]
+
+
+def test_a_rerun_parses_nothing_and_carries_the_warehouse_over(lakehouse: Path, tmp_path: Path) -> None:
+    _day(lakehouse, "27")
+    _day(lakehouse, "28")
+    export_json(lakehouse)
+    first = _built_at(lakehouse)
+    assert _parsed(lakehouse) == {"scored_records": {"files": 2, "parsed": 2},
+                                  "evidence_records": {"files": 2, "parsed": 2}}
+    _from_nothing(lakehouse, tmp_path / "twin")
+    _same_run(lakehouse, tmp_path / "twin")
+    assert _parsed(lakehouse) == {"scored_records": {"files": 2, "parsed": 0},
+                                  "evidence_records": {"files": 2, "parsed": 0}}
+    second = _built_at(lakehouse)
+    # nothing new: only the run history changed, every other relation is the old one
+    assert {r for r in second if second[r] != first[r]} == {"runs"}
+
+
+def test_a_new_day_parses_only_its_files(lakehouse: Path, tmp_path: Path) -> None:
+    _day(lakehouse, "27")
+    export_json(lakehouse)
+    _day(lakehouse, "28")
+    _day(lakehouse, "28", source="audits")
+    _from_nothing(lakehouse, tmp_path / "twin")
+    _same_run(lakehouse, tmp_path / "twin")
+    assert _parsed(lakehouse) == {"scored_records": {"files": 3, "parsed": 2},
+                                  "evidence_records": {"files": 3, "parsed": 2}}
+
+
+def test_changed_and_removed_files_are_read_again(lakehouse: Path, tmp_path: Path) -> None:
+    _day(lakehouse, "27")
+    _day(lakehouse, "28")
+    _day(lakehouse, "29")
+    export_json(lakehouse)
+    # 27: a line appended; 28: rewritten in place with the same size; 29: gone
+    s27 = lakehouse / "data/scored-runs/2026/04/27/scrum_reviews.jsonl"
+    e27 = lakehouse / "data/evidence/2026/04/27/scrum_reviews.jsonl"
+    with s27.open("a") as f:
+        f.write(json.dumps(scored("late27", task="t27")) + "\n")
+    with e27.open("a") as f:
+        f.write(json.dumps(evidence("late27", text="late answer")) + "\n")
+    e28 = lakehouse / "data/evidence/2026/04/28/scrum_reviews.jsonl"
+    stat = e28.stat()
+    e28.write_bytes(e28.read_bytes().replace(b"answer 28 1", b"ANSWER 28 1"))
+    os.utime(e28, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # even with the old mtime
+    assert e28.stat().st_size == stat.st_size
+    for kind in ("scored-runs", "evidence"):
+        (lakehouse / f"data/{kind}/2026/04/29/scrum_reviews.jsonl").unlink()
+    _from_nothing(lakehouse, tmp_path / "twin")
+    _same_run(lakehouse, tmp_path / "twin")
+    assert _parsed(lakehouse) == {"scored_records": {"files": 2, "parsed": 1},
+                                  "evidence_records": {"files": 2, "parsed": 2}}
+    con = duckdb.connect(str(lakehouse / "warehouse.duckdb"), read_only=True)
+    try:
+        texts = {t for (t,) in con.execute("SELECT text FROM evidence").fetchall()}
+        files = {f for (f,) in con.execute("SELECT DISTINCT file FROM scored_runs").fetchall()}
+    finally:
+        con.close()
+    assert {"late answer", "ANSWER 28 1"} <= texts and "answer 28 1" not in texts
+    assert not any("/29/" in f for f in files)
+
+
+def test_a_damaged_cache_or_warehouse_is_rebuilt(lakehouse: Path, tmp_path: Path) -> None:
+    _day(lakehouse, "27")
+    export_json(lakehouse)
+    _day(lakehouse, "28")
+    (lakehouse / CACHE).write_bytes(b"this is not a database")
+    # a warehouse without fingerprints (another tool's file, an older version)
+    (lakehouse / "warehouse.duckdb").unlink()
+    duckdb.connect(str(lakehouse / "warehouse.duckdb")).close()
+    _from_nothing(lakehouse, tmp_path / "twin")
+    _same_run(lakehouse, tmp_path / "twin")
+    assert _parsed(lakehouse)["evidence_records"] == {"files": 2, "parsed": 2}
+
+
+def test_a_dry_run_leaves_the_cache_alone(lakehouse: Path) -> None:
+    _day(lakehouse, "27")
+    export_json(lakehouse)
+    before = (lakehouse / CACHE).read_bytes()
+    _day(lakehouse, "28")
+    export_json(lakehouse, "export-all", "--dry-run")
+    assert (lakehouse / CACHE).read_bytes() == before
+
+
+# a day's operation on one partition: write it afresh, append a record, or delete it
+OPS = st.lists(st.tuples(st.sampled_from(["write", "append", "delete", "run"]),
+                         st.sampled_from(["25", "26", "27"])), min_size=1, max_size=6)
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(ops=OPS)
+def test_any_history_of_changes_gives_what_a_first_run_gives(tmp_path_factory: Any, ops: list) -> None:
+    root = tmp_path_factory.mktemp("lake")
+    n = 0
+    for op, day in ops + [("run", "")]:
+        n += 1
+        if op == "write":
+            _day(root, day, n=1 + n % 3)
+        elif op == "append":
+            for kind, rec in (("scored-runs", scored(f"x{n}", task=f"t{day}")),
+                              ("evidence", evidence(f"x{n}", text=f"extra {n}"))):
+                path = root / f"data/{kind}/2026/04/{day}/scrum_reviews.jsonl"
+                path.parent.mkdir(parents=True, exist_ok=True)
+                with path.open("a") as f:
+                    f.write(json.dumps(rec) + "\n")
+        elif op == "delete":
+            for kind in ("scored-runs", "evidence"):
+                (root / f"data/{kind}/2026/04/{day}/scrum_reviews.jsonl").unlink(missing_ok=True)
+        elif any((root / "data/scored-runs").rglob("*.jsonl")):
+            twin = tmp_path_factory.mktemp("twin") / "lake"
+            _from_nothing(root, twin)
+            _same_run(root, twin)
