@@ -86,7 +86,8 @@ class InputCache:
                             [unchanged])
                 con.execute(f"INSERT INTO {table} {model.sql}")
             con.execute(f"CREATE OR REPLACE TABLE {files} (file VARCHAR, fingerprint VARCHAR)")
-            con.executemany(f"INSERT INTO {files} VALUES (?, ?)", list(prints.items()))
+            con.execute(f"INSERT INTO {files} SELECT unnest(?::VARCHAR[]), unnest(?::VARCHAR[])",
+                        [list(prints), list(prints.values())])
             con.execute("COMMIT")
         except BaseException:
             con.execute("ROLLBACK")

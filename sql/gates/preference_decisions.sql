@@ -60,10 +60,12 @@ built AS (
     FROM checked_pairs
 ),
 checked AS (
-    SELECT *,
+    -- the texts live on only inside row_json: this table is written to disk, and every
+    -- extra copy of two texts per candidate costs more than any check here
+    SELECT * EXCLUDE (chosen_text, rejected_text, chosen_trimmed, rejected_trimmed),
         CASE WHEN len(validation_errors) > 0 THEN 'schema_violation' END AS late_reason,
         validation_errors AS late_errors,
-        row_json AS late_source
+        CASE WHEN len(validation_errors) > 0 THEN row_json END AS late_source
     FROM built
 )
 {{ outcomes('checked', 'exports/preference/chosen_rejected.jsonl', "{'group_first': group_first, 'slot': slot}") }}

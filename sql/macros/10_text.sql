@@ -7,7 +7,13 @@ CREATE OR REPLACE TEMP MACRO js_ws() AS
     || chr(8199) || chr(8200) || chr(8201) || chr(8202) || chr(8232) || chr(8233) || chr(8239)
     || chr(8287) || chr(12288) || chr(65279);
 
-CREATE OR REPLACE TEMP MACRO js_trim(s) AS trim(s, js_ws());
+-- (DuckDB's trim walks the whole string, ~300 MB/s; most texts neither start nor end with
+-- whitespace, which the first and last characters settle)
+CREATE OR REPLACE TEMP MACRO js_trim(s) AS
+    CASE
+        WHEN contains(js_ws(), left(s, 1)) OR contains(js_ws(), right(s, 1)) THEN trim(s, js_ws())
+        ELSE s
+    END;
 
 -- "Has a non-whitespace character": NULL-safe, false for NULL. Most texts start with a
 -- visible character, which settles it without the (slower) trim. (CASE, not OR: in a
