@@ -36,6 +36,13 @@ EXPORT_HELP = {
     "export-preference": "export preference pairs to exports/preference/chosen_rejected.jsonl",
     "export-all": "run all three exporters over one read of the inputs",
 }
+# what every export command does besides writing rows
+EXPORT_EPILOG = (
+    "Files already parsed are read from <root>/.distill_duck/input_cache.duckdb (only new or "
+    "changed partition files are parsed; deleting the folder is safe), and warehouse relations "
+    "whose sources did not change are carried over. A real run also writes "
+    "<root>/warehouse.duckdb, reports/distillation/runs.jsonl and a receipt."
+)
 
 
 class Parser(argparse.ArgumentParser):
@@ -97,7 +104,8 @@ def build_parser() -> Parser:
     sub.required = True
 
     for name, text in EXPORT_HELP.items():
-        p = sub.add_parser(name, help=text, description=text[0].upper() + text[1:] + ".")
+        p = sub.add_parser(name, help=text, description=text[0].upper() + text[1:] + ".",
+                           epilog=EXPORT_EPILOG)
         _add_root(p)
         _add_run_options(p)
         p.add_argument("--dry-run", action="store_true",

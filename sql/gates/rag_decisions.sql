@@ -62,8 +62,12 @@ late AS (
         NULL::VARCHAR AS late_source  -- the built row, joined in below
     FROM checked
 ),
+-- only what the export, quarantine and summary models read goes on: this table is
+-- written to disk, and the records' other fields are already in scored_records
 decided AS MATERIALIZED (
-    {{ outcomes('late', 'exports/rag/playbooks.jsonl', "{'file': file, 'line': line}") }}
+    SELECT file, line, partition, gate_reason, outcome, reason, errors, quarantine_source, source_provenance, id, evidence_run_id, category, provenance_source_file_json, provenance_line_offset_json, provenance_sig_hash_json,
+        title, tags
+    FROM ({{ outcomes('late', 'exports/rag/playbooks.jsonl', "{'file': file, 'line': line}") }})
 )
 -- a row refused by validation is quarantined with the row it would have been
 {{ with_built_rows(rag_row) }}

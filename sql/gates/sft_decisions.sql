@@ -103,8 +103,12 @@ late AS (
         END AS late_source
     FROM validated
 ),
+-- only what the export, quarantine and summary models read goes on: this table is
+-- written to disk, and the records' other fields are already in scored_records
 decided AS MATERIALIZED (
-    {{ outcomes('late', 'exports/sft/instruction_response.jsonl', "{'file': file, 'line': line}") }}
+    SELECT file, line, partition, gate_reason, outcome, reason, errors, quarantine_source, source_provenance, id, evidence_run_id, category, provenance_source_file_json, provenance_line_offset_json, provenance_sig_hash_json,
+        instruction, context
+    FROM ({{ outcomes('late', 'exports/sft/instruction_response.jsonl', "{'file': file, 'line': line}") }})
 )
 -- a row refused by validation is quarantined with the row it would have been
 {{ with_built_rows(sft_row) }}

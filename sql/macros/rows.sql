@@ -43,14 +43,15 @@
 {%- endmacro %}
 
 {#- The decisions (CTE `decided`) with each schema_violation found by validation carrying
-    the row it would have been as its quarantine source_record. -#}
+    the row it would have been as its quarantine source_record. Those rows are rare: they
+    are built apart and the rest pass through untouched (a join of every decision with
+    them cost a hash table of all decisions). -#}
 {% macro with_built_rows(row_builder) -%}
-SELECT d.* REPLACE (coalesce(b.built_row, d.quarantine_source) AS quarantine_source)
-FROM decided AS d
-LEFT JOIN (
-    SELECT w.file, w.line, {{ row_builder('w', 'w.text') }} AS built_row
-    FROM {{ with_text('decided', "reason = 'schema_violation' AND gate_reason IS NULL") }} AS w
-) AS b USING (file, line)
+{% set built = "reason = 'schema_violation' AND gate_reason IS NULL" %}
+SELECT * FROM decided WHERE NOT coalesce({{ built }}, false)
+UNION ALL
+SELECT w.* EXCLUDE (text) REPLACE ({{ row_builder('w', 'w.text') }} AS quarantine_source)
+FROM {{ with_text('decided', built) }} AS w
 {%- endmacro %}
 
 {#- The validation rules common to the three row schemas (SPEC 3), as list elements. -#}
