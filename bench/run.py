@@ -143,8 +143,9 @@ def measure(runs: int, repeat: int, base: Path) -> dict:
         t, r, summary = export_all(root)
         firsts.append(t)
         rss.append(r)
-        t2, _, again = export_all(root)
+        t2, r2, again = export_all(root)
         reruns.append(t2)
+        rss.append(r2)
         assert again["rag"]["records_exported"] == 0, "the re-run exported again"
     return {
         "runs": runs, "bytes": size, "records": summary["rag"]["records_read"],

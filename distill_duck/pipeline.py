@@ -95,7 +95,7 @@ class RunResult:
 
 def connect(database: str = ":memory:", spill_dir: Path | None = None) -> duckdb.DuckDBPyConnection:
     """A DuckDB connection with the limits the runner always sets."""
-    config: dict[str, Any] = {"memory_limit": os.environ.get("DISTILL_DUCK_MEMORY_LIMIT", "2GB")}
+    config: dict[str, Any] = {"memory_limit": os.environ.get("DISTILL_DUCK_MEMORY_LIMIT", "1536MB")}
     con = duckdb.connect(database, config=config)
     if spill_dir is not None:
         spill_dir.mkdir(parents=True, exist_ok=True)

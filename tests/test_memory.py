@@ -1,4 +1,4 @@
-"""The memory bound: DuckDB's memory_limit (DISTILL_DUCK_MEMORY_LIMIT, default 2GB), a
+"""The memory bound: DuckDB's memory_limit (DISTILL_DUCK_MEMORY_LIMIT, default 1536MB), a
 scratch database file and a spill directory under the root. (The 1M-run corpus, 2.5 GB of
 JSONL, completing under the default limit is measured by bench/run.py, see BENCHMARKS.md.)"""
 
@@ -26,7 +26,7 @@ def _export(root: Path, memory_limit: str | None) -> subprocess.CompletedProcess
                            "--recorded-at", RECORDED_AT, "--json"], capture_output=True, text=True, env=env)
 
 
-@pytest.mark.parametrize(("env", "shown"), [(None, "1.8 GiB"), ("300MB", "286.1 MiB")])
+@pytest.mark.parametrize(("env", "shown"), [(None, "1.4 GiB"), ("300MB", "286.1 MiB")])
 def test_the_runner_sets_the_limit_and_the_spill_directory(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, env: str | None, shown: str) -> None:
     if env is None:
