@@ -193,6 +193,13 @@ class Project:
                 else:
                     kind = "VIEW" if materialized == "view" else "TABLE"
                     con.execute(f"CREATE OR REPLACE {kind} {ident(model.name)} AS {model.sql}")
+            except duckdb.OutOfMemoryException as e:
+                limit = con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+                raise DistillError(
+                    f"model {model.name!r} ran out of memory under DuckDB's memory_limit of {limit}: "
+                    "set DISTILL_DUCK_MEMORY_LIMIT higher (e.g. DISTILL_DUCK_MEMORY_LIMIT=4GB) and run "
+                    "again (input lines of tens of MB need about 80 times their size)"
+                ) from e
             except duckdb.Error as e:
                 raise DistillError(f"model {model.name!r} failed: {_one_line(e)}") from e
             timings[model.name] = time.perf_counter() - started

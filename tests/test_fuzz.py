@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -299,10 +300,14 @@ def write(root: Path, kind: str, rel: str, data: bytes) -> None:
     path.write_bytes(data)
 
 
-def export(root: Path, *flags: str) -> tuple[subprocess.CompletedProcess[str], dict[str, Any] | None]:
+def export(root: Path, *flags: str, memory_limit: str | None = None
+           ) -> tuple[subprocess.CompletedProcess[str], dict[str, Any] | None]:
+    env = dict(os.environ)
+    if memory_limit:
+        env["DISTILL_DUCK_MEMORY_LIMIT"] = memory_limit
     p = subprocess.run([sys.executable, "-m", "distill_duck", "export-all", "--root", str(root),
                         "--recorded-at", RECORDED_AT, "--json", *flags],
-                       capture_output=True, text=True, timeout=600)
+                       capture_output=True, text=True, timeout=600, env=env)
     try:
         return p, json.loads(p.stdout)
     except ValueError:
@@ -324,10 +329,11 @@ def output_rows(root: Path, rel: str) -> list[dict[str, Any]]:
     return rows
 
 
-def check_run(root: Path, include_review: bool = False, include_partial: bool = False) -> dict[str, Any]:
+def check_run(root: Path, include_review: bool = False, include_partial: bool = False,
+              memory_limit: str | None = None) -> dict[str, Any]:
     """Run export-all on a fresh root and check crash-freedom, accounting and the firewall."""
     flags = ["--include-review"] * include_review + ["--include-partial"] * include_partial
-    p, summary = export(root, *flags)
+    p, summary = export(root, *flags, memory_limit=memory_limit)
     assert p.returncode == 0, f"export-all exited {p.returncode}: {p.stderr[-3000:]}"
     assert summary is not None, f"stdout is not one JSON object: {p.stdout[:500]!r}"
 
@@ -436,11 +442,25 @@ def test_ten_megabyte_lines_are_accounted_for(tmp_path: Path) -> None:
 
 
 def test_lines_over_duckdb_object_size_limit_are_accounted_for(tmp_path: Path) -> None:
-    """20 MB lines: beyond DuckDB's default maximum_object_size (16 MB) of read_json."""
+    """20 MB lines: beyond DuckDB's default maximum_object_size (16 MB) of read_json. Each
+    JSON function holds its own parse of a line until the chunk is done, so lines this long
+    need more than the default memory_limit (see the next test for what a user is told)."""
     big_lake(tmp_path, 20 * 1024 * 1024)
-    s = check_run(tmp_path)
+    s = check_run(tmp_path, memory_limit="2500MB")
     assert s["sft"]["records_read"] == 4
     assert s["rag"]["records_exported"] == 2 and s["sft"]["records_exported"] == 2
     assert s["sft"]["quarantine_by_reason"] == {"schema_violation": 2}
     sft = output_rows(tmp_path, OUTPUTS["sft"])
     assert len(sft[0]["response"]) == 20 * 1024 * 1024 + 6
+
+
+def test_running_out_of_memory_names_the_setting_and_changes_nothing(tmp_path: Path) -> None:
+    big_lake(tmp_path, 20 * 1024 * 1024)
+    p, summary = export(tmp_path, memory_limit="300MB")
+    assert p.returncode == 1 and summary is None
+    message = p.stderr.strip()
+    assert "\n" not in message and "ran out of memory" in message
+    assert "DISTILL_DUCK_MEMORY_LIMIT" in message and "286.1 MiB" in message
+    assert not (tmp_path / "exports").exists() and not (tmp_path / "warehouse.duckdb").exists()
+    # the fix the message names works
+    assert check_run(tmp_path, memory_limit="2500MB")["rag"]["records_read"] == 4
