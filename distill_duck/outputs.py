@@ -39,9 +39,10 @@ def prepare_replacement(target: Path, write: Callable[[Path], None]) -> Path:
     os.close(fd)
     tmp = Path(name)
     try:
-        # mkstemp makes 0600 files; keep the target's mode, or give a new file the usual one
-        os.chmod(tmp, target.stat().st_mode & 0o7777 if target.exists() else 0o666 & ~_umask())
         write(tmp)
+        # mkstemp makes 0600 files; keep the target's mode, or give a new file the usual one
+        # (after writing: a writer may have moved another file onto tmp)
+        os.chmod(tmp, target.stat().st_mode & 0o7777 if target.exists() else 0o666 & ~_umask())
         with open(tmp, "rb+") as f:
             os.fsync(f.fileno())
     except BaseException:
@@ -66,13 +67,25 @@ def replace_atomically(target: Path, write: Callable[[Path], None]) -> None:
         raise
 
 
+def _copy_into(source: Path, out: BinaryIO) -> None:
+    """Append source's bytes to out, in the kernel where it can (copy_file_range)."""
+    out.flush()
+    with open(source, "rb") as src:
+        try:
+            while os.copy_file_range(src.fileno(), out.fileno(), 1 << 30):
+                pass
+        except OSError:  # a filesystem without it: copy through user space from where it stopped
+            out.seek(0, os.SEEK_END)
+            shutil.copyfileobj(src, out, 1 << 20)
+
+
 def _appended(target: Path, write_tail: Callable[[BinaryIO], None]) -> Callable[[Path], None]:
     """A writer for prepare_replacement: target's bytes (if any), then write_tail's."""
     def write(tmp: Path) -> None:
         with open(tmp, "wb") as out:
             if target.exists():
-                with open(target, "rb") as old:
-                    shutil.copyfileobj(old, out, 1 << 20)
+                _copy_into(target, out)
+                out.seek(0, os.SEEK_END)
             write_tail(out)
 
     return write
@@ -80,15 +93,18 @@ def _appended(target: Path, write_tail: Callable[[BinaryIO], None]) -> Callable[
 
 def prepare_append(target: Path, new_lines: Path) -> Path | None:
     """A synced copy of ``target`` with the bytes of ``new_lines`` appended, ready for
-    ``commit``; None when there is nothing to append."""
+    ``commit``; None when there is nothing to append. ``new_lines`` may be consumed."""
     if new_lines.stat().st_size == 0:
         return None
-
-    def tail(out: BinaryIO) -> None:
-        with open(new_lines, "rb") as new:
-            shutil.copyfileobj(new, out, 1 << 20)
-
-    return prepare_replacement(target, _appended(target, tail))
+    if not target.exists() or target.stat().st_size == 0:
+        def move(tmp: Path) -> None:
+            # nothing to keep: the new lines themselves become the file (no second write)
+            try:
+                os.replace(new_lines, tmp)
+            except OSError:  # another filesystem
+                shutil.copyfile(new_lines, tmp)
+        return prepare_replacement(target, move)
+    return prepare_replacement(target, _appended(target, lambda out: _copy_into(new_lines, out)))
 
 
 def append_atomically(target: Path, data: bytes) -> None:

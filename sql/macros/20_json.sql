@@ -55,18 +55,20 @@ CREATE OR REPLACE TEMP MACRO json_lower_escapes(v) AS
 -- A JSON string literal exactly as JSON.stringify writes it. DuckDB's writer already matches
 -- (raw UTF-8, "/" unescaped, \b \f \n \r \t short forms) except the upper-case hex of
 -- \u00XX escapes, which json_lower_escapes mends; a text without any "\u00" (nearly all)
--- skips even that scan.
+-- skips even that scan. (A macro argument is pasted wherever it is used: the one-element
+-- lambda makes DuckDB write each text's JSON once, not once per use in json_lower_escapes.)
 CREATE OR REPLACE TEMP MACRO json_str(s) AS
     CASE
         WHEN s IS NULL THEN 'null'
-        ELSE json_lower_escapes(to_json(s::VARCHAR)::VARCHAR)
+        ELSE list_transform([to_json(s::VARCHAR)::VARCHAR], lambda v: json_lower_escapes(v))[1]
     END;
 
 -- A JSON array of strings, element by element through json_str.
 CREATE OR REPLACE TEMP MACRO json_str_list(l) AS
     '[' || array_to_string(list_transform(l, lambda x: json_str(x)), ',') || ']';
 
-CREATE OR REPLACE TEMP MACRO json_min(j) AS json_lower_escapes(CAST(json(j) AS VARCHAR));
+CREATE OR REPLACE TEMP MACRO json_min(j) AS
+    list_transform([CAST(json(j) AS VARCHAR)], lambda v: json_lower_escapes(v))[1];  -- (once: see json_str)
 
 -- A JSON value written back out in the output byte format: strings through json_str,
 -- everything else minified by DuckDB. NULL (absent) stays NULL so callers can omit the key.
