@@ -237,51 +237,14 @@ def _run_exporters(
         with ThreadPoolExecutor(max_workers=1) as background:
             input_facts = background.submit(facts_of, root, inputs)
             before = facts_of(root, list(OUTPUTS))
-            rows_written: dict[str, int] = {}
             started = time.perf_counter()
             if progress:
                 progress("writing export files")
-            # quarantine files first: if a crash falls between the two, the re-run still sees
-            # the dataset without the new ids and re-derives the same duplicate_id rows, so it
-            # converges to the bytes of an uninterrupted run
-            quarantine_first = sorted(exports, key=lambda m: m.config["export"] not in QUARANTINE_FILES)
-            # two phases: every new file version is written and synced beside its target
-            # first, so a failing write (permissions, a full disk) changes nothing; only
-            # then are they renamed in, each rename atomic
-            prepared: list[tuple[Path, Path]] = []
-            try:
-                for model in quarantine_first:
-                    target = model.config["export"]
-                    tmp, rows_written[target] = prepare_export(con, model, lake.path(target), state_dir)
-                    if tmp is not None:
-                        prepared.append((tmp, lake.path(target)))
-            except BaseException:
-                for tmp, _ in prepared:
-                    tmp.unlink(missing_ok=True)
-                raise
-            for tmp, target_path in prepared:
-                commit(tmp, target_path)
+            rows_written = write_exports(con, exports, lake, state_dir)
             timings["write_exports"] = time.perf_counter() - started
             run_id = record_runs(lake, summaries, options, started_at)
             bound.update(set_published_files(con, lake))
-            published = project.published()
-            prints = fingerprints(project, published, bound)
-            # relations whose sources did not change are carried over from the previous
-            # warehouse; the receipt checks read them there
-            previous = attach_previous(con, root)
-            keep = {name for name, fp in prints.items() if previous.get(name) == fp}
-            for name in sorted(keep):
-                if project.models[name].stage == "warehouse":
-                    con.execute(f"CREATE OR REPLACE VIEW {ident(name)} AS "
-                                f"SELECT * FROM {PREVIOUS}.{ident(name)}")
-            after_models = [m.name for m in project.models.values()
-                            if m.stage == "receipts" or (m.stage == "warehouse" and m.name not in keep)]
-            timings.update(project.run(con, after_models, progress=progress, upstream=False))
-            started = time.perf_counter()
-            if progress:
-                progress("publishing warehouse.duckdb")
-            publish(con, root, published, prints, keep, built_at=started_at)
-            timings["publish_warehouse"] = time.perf_counter() - started
+            timings.update(refresh_warehouse(con, project, root, bound, started_at, progress))
             after = facts_of(root, list(OUTPUTS) + [RUNS_HISTORY, WAREHOUSE])
             assertions = run_assertions(con, before, after, rows_written, summaries)
             receipt = {
@@ -306,11 +269,7 @@ def _run_exporters(
                     (cat if cat is not None else "(none)"): n
                     for cat, n in con.execute("SELECT category, records FROM category_counts").fetchall()
                 },
-                "timings_ms": {
-                    "models": {k: round(v * 1000, 1) for k, v in timings.items()},
-                    "exporters": {e: round(sum(v for k, v in timings.items() if k.startswith(f"{e}_")) * 1000,
-                                                 1) for e in exporters},
-                },
+                "timings_ms": timings_ms(timings, exporters),
                 "validation": {"passed": all(a["passed"] for a in assertions), "assertions": assertions},
             }
             receipt_path = write_receipt(root, receipt)
@@ -320,6 +279,67 @@ def _run_exporters(
         for path in scratch:
             path.unlink(missing_ok=True)
             Path(f"{path}.wal").unlink(missing_ok=True)
+
+
+def write_exports(con: duckdb.DuckDBPyConnection, exports: Sequence[Model], lake: Lakehouse,
+                  state_dir: Path) -> dict[str, int]:
+    """Append every export model's new lines to its file; returns rows written per file."""
+    # quarantine files first: if a crash falls between the two, the re-run still sees the
+    # dataset without the new ids and re-derives the same duplicate_id rows, so it
+    # converges to the bytes of an uninterrupted run
+    quarantine_first = sorted(exports, key=lambda m: m.config["export"] not in QUARANTINE_FILES)
+    # two phases: every new file version is written and synced beside its target first, so
+    # a failing write (permissions, a full disk) changes nothing; only then are they renamed
+    # in, each rename atomic
+    rows_written: dict[str, int] = {}
+    prepared: list[tuple[Path, Path]] = []
+    try:
+        for model in quarantine_first:
+            target = model.config["export"]
+            tmp, rows_written[target] = prepare_export(con, model, lake.path(target), state_dir)
+            if tmp is not None:
+                prepared.append((tmp, lake.path(target)))
+    except BaseException:
+        for tmp, _ in prepared:
+            tmp.unlink(missing_ok=True)
+        raise
+    for tmp, target_path in prepared:
+        commit(tmp, target_path)
+    return rows_written
+
+
+def refresh_warehouse(con: duckdb.DuckDBPyConnection, project: Project, root: Path,
+                      bound: dict[str, list[Path] | str], built_at: str,
+                      progress: Progress | None) -> dict[str, float]:
+    """Build the warehouse relations whose sources changed, run the receipt models, and
+    publish warehouse.duckdb. Returns the timings of what ran."""
+    published = project.published()
+    prints = fingerprints(project, published, bound)
+    # relations whose sources did not change are carried over from the previous warehouse;
+    # the receipt checks read them there
+    previous = attach_previous(con, root)
+    keep = {name for name, fp in prints.items() if previous.get(name) == fp}
+    for name in sorted(keep):
+        if project.models[name].stage == "warehouse":
+            con.execute(f"CREATE OR REPLACE VIEW {ident(name)} AS SELECT * FROM {PREVIOUS}.{ident(name)}")
+    after_models = [m.name for m in project.models.values()
+                    if m.stage == "receipts" or (m.stage == "warehouse" and m.name not in keep)]
+    timings = project.run(con, after_models, progress=progress, upstream=False)
+    started = time.perf_counter()
+    if progress:
+        progress("publishing warehouse.duckdb")
+    publish(con, root, published, prints, keep, built_at=built_at)
+    timings["publish_warehouse"] = time.perf_counter() - started
+    return timings
+
+
+def timings_ms(timings: dict[str, float], exporters: Sequence[str]) -> dict[str, dict[str, float]]:
+    """The receipt's timings: every model and stage, and each exporter's own models summed."""
+    return {
+        "models": {k: round(v * 1000, 1) for k, v in timings.items()},
+        "exporters": {e: round(sum(v for k, v in timings.items() if k.startswith(f"{e}_")) * 1000, 1)
+                      for e in exporters},
+    }
 
 
 def run_assertions(
