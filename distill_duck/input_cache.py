@@ -14,24 +14,17 @@ anything.
 
 from __future__ import annotations
 
-import hashlib
-import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import duckdb
 
-from distill_duck import __version__
+from distill_duck.lakehouse import file_stat
 from distill_duck.runner import Model, Project
-from distill_duck.sqlquote import glob_escape, ident, lit
+from distill_duck.sqlquote import bind_variables, ident, lit
 
 CACHE = "input_cache"
 CACHE_FILE = "input_cache.duckdb"
-
-
-def _stat(path: Path) -> str:
-    st = os.stat(path)
-    return f"{st.st_size}:{st.st_mtime_ns}:{st.st_ctime_ns}:{st.st_ino}:{st.st_dev}"
 
 
 class InputCache:
@@ -52,21 +45,14 @@ class InputCache:
     def files_variable(self, name: str) -> str:
         return str(self.project.models[name].config["files"])
 
-    def _version(self, model: Model) -> str:
-        """What the rows of a file depend on besides the file: the SQL that parsed it."""
-        digest = hashlib.sha256(f"{__version__}\0{duckdb.__version__}".encode())
-        for _, sql in self.project.macro_sql():
-            digest.update(sql.encode())
-        for m in self.project.ordered([model.name]):
-            digest.update(f"\0{m.name}\0{m.sql}".encode())
-        return digest.hexdigest()
-
     def run(self, model: Model) -> None:
         con, variable = self.con, model.config["files"]
         prefix = str(self.bound["root_prefix"])
         paths = list(self.bound[variable])
-        version = self._version(model)
-        prints = {str(p)[len(prefix):]: f"{_stat(p)}:{version}" for p in paths}
+        files_by_rel = {str(p)[len(prefix):]: p for p in paths}  # (rows name files root-relative)
+        # a file's rows depend on its bytes and on the SQL that parsed it
+        version = self.project.sql_lineage(model.name)
+        prints = {rel: f"{file_stat(p)}:{version}" for rel, p in files_by_rel.items()}
         table, files = f"{CACHE}.{ident(model.name)}", f"{CACHE}.{ident(model.name + '__files')}"
         exists = con.execute(
             "SELECT count(*) FROM duckdb_tables() WHERE database_name = ? AND table_name = ?",
@@ -74,9 +60,9 @@ class InputCache:
         ).fetchone()[0]
         old = dict(con.execute(f"SELECT file, fingerprint FROM {files}").fetchall()) if exists else {}
         unchanged = [rel for rel, fp in prints.items() if old.get(rel) == fp]
-        todo = [p for p in paths if old.get(str(p)[len(prefix):]) != prints[str(p)[len(prefix):]]]
+        todo = [p for rel, p in files_by_rel.items() if old.get(rel) != prints[rel]]
         self.parsed[model.name] = len(todo)
-        con.execute(f"SET VARIABLE {variable} = ?::VARCHAR[]", [[glob_escape(str(p)) for p in todo]])
+        bind_variables(con, {variable: todo})
         try:
             con.execute("BEGIN")
             if not unchanged:
@@ -94,5 +80,5 @@ class InputCache:
             raise
         finally:
             # downstream models see every file again
-            con.execute(f"SET VARIABLE {variable} = ?::VARCHAR[]", [[glob_escape(str(p)) for p in paths]])
+            bind_variables(con, {variable: paths})
         con.execute(f"CREATE OR REPLACE VIEW {ident(model.name)} AS SELECT * FROM {table}")

@@ -22,6 +22,13 @@ WAREHOUSE = "warehouse.duckdb"
 RUNS_HISTORY = "reports/distillation/runs.jsonl"
 
 
+def file_stat(path: Path) -> str:
+    """Size, mtime, ctime, inode and device of a file: any write to it, or its replacement,
+    changes them (OSError when it is gone)."""
+    st = os.stat(path)
+    return f"{st.st_size}:{st.st_mtime_ns}:{st.st_ctime_ns}:{st.st_ino}:{st.st_dev}"
+
+
 def resolve_root(root: str | os.PathLike[str] | None) -> Path:
     """--root, else $LH_DISTILL_ROOT, else the current directory; it must be a directory."""
     raw = root if root is not None else os.environ.get("LH_DISTILL_ROOT") or "."

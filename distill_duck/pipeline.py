@@ -40,7 +40,7 @@ from distill_duck.outputs import (
 )
 from distill_duck.receipts import facts_of, git_state, write_receipt
 from distill_duck.runner import Model, Project
-from distill_duck.sqlquote import glob_escape, ident, lit
+from distill_duck.sqlquote import bind_variables, ident, lit
 from distill_duck.warehouse import PREVIOUS, attach_previous, fingerprints, publish
 
 EXPORTERS = ("rag", "sft", "preference")
@@ -109,13 +109,8 @@ def connect(database: str = ":memory:", spill_dir: Path | None = None) -> duckdb
 
 
 def _bind(con: duckdb.DuckDBPyConnection, values: dict[str, list[Path] | str]) -> dict[str, list[Path] | str]:
-    """Set DuckDB variables: path lists glob-escaped (DuckDB's readers expand * ? [),
-    strings as they are. Returns the values, for the warehouse's fingerprints."""
-    for name, value in values.items():
-        if isinstance(value, list):
-            con.execute(f"SET VARIABLE {name} = ?::VARCHAR[]", [[glob_escape(str(p)) for p in value]])
-        else:
-            con.execute(f"SET VARIABLE {name} = ?::VARCHAR", [value])
+    """bind_variables, returning the values (the warehouse fingerprints the files read)."""
+    bind_variables(con, values)
     return values
 
 

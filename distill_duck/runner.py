@@ -9,6 +9,7 @@ macros that models import.
 
 from __future__ import annotations
 
+import hashlib
 import heapq
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -22,6 +23,7 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.optimizer.scope import traverse_scope
 
+from distill_duck import __version__
 from distill_duck.errors import DistillError
 from distill_duck.sqlquote import ident, lit
 
@@ -57,6 +59,7 @@ class Project:
         # run options are globals so that imported jinja macros see them too
         self.env.globals.update(self.context, lit=lit, ident=ident)
         self._models: dict[str, Model] | None = None
+        self._macros: list[tuple[str, str]] | None = None
 
     # -- discovery and rendering -------------------------------------------------------
     def model_paths(self) -> dict[str, Path]:
@@ -75,12 +78,23 @@ class Project:
 
     def macro_sql(self) -> list[tuple[str, str]]:
         """The DuckDB macro definitions, rendered, in file-name order."""
-        out = []
-        for path in sorted((self.sql_dir / MACRO_DIR).glob("*.sql")):
-            sql = self._render(path).strip()
-            if sql:
-                out.append((path.name, sql))
-        return out
+        if self._macros is None:
+            self._macros = []
+            for path in sorted((self.sql_dir / MACRO_DIR).glob("*.sql")):
+                sql = self._render(path).strip()
+                if sql:
+                    self._macros.append((path.name, sql))
+        return self._macros
+
+    def sql_lineage(self, name: str) -> str:
+        """sha256 of what a model's rows depend on besides the files it reads: the tool and
+        DuckDB versions, the macros, and the SQL of the model and everything upstream."""
+        digest = hashlib.sha256(f"{__version__}\0{duckdb.__version__}".encode())
+        for _, sql in self.macro_sql():
+            digest.update(f"\0{sql}".encode())
+        for m in self.ordered([name]):
+            digest.update(f"\0{m.name}\0{m.sql}".encode())
+        return digest.hexdigest()
 
     def _render(self, path: Path, config: dict[str, Any] | None = None) -> str:
         template = self.env.get_template(path.relative_to(self.sql_dir).as_posix())

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
+import duckdb
 import jinja2
 
 
@@ -40,3 +42,13 @@ def glob_escape(path: str) -> str:
 def ident(name: str) -> str:
     """A quoted SQL identifier."""
     return '"' + name.replace('"', '""') + '"'
+
+
+def bind_variables(con: duckdb.DuckDBPyConnection, values: Mapping[str, Sequence[Path] | str]) -> None:
+    """Set DuckDB variables the models read with getvariable, as bound parameters: path
+    lists glob-escaped (DuckDB's readers expand * ? [), strings as they are."""
+    for name, value in values.items():
+        if isinstance(value, str):
+            con.execute(f"SET VARIABLE {name} = ?::VARCHAR", [value])
+        else:
+            con.execute(f"SET VARIABLE {name} = ?::VARCHAR[]", [[glob_escape(str(p)) for p in value]])

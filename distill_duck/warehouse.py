@@ -24,8 +24,7 @@ from pathlib import Path
 
 import duckdb
 
-from distill_duck import __version__
-from distill_duck.lakehouse import WAREHOUSE
+from distill_duck.lakehouse import WAREHOUSE, file_stat
 from distill_duck.runner import Model, Project
 from distill_duck.sqlquote import ident, lit
 
@@ -50,17 +49,13 @@ Bound = Mapping[str, "Sequence[Path] | str"]
 
 
 def fingerprints(project: Project, models: Iterable[Model], bound: Bound) -> dict[str, str]:
-    """For each model: sha256 of the tool and DuckDB versions, the macros, the SQL of the
-    model and everything upstream, and the variables they read (for path lists, each file's
-    size, mtime, ctime and inode, so any write or replacement changes it)."""
-    macros = "\n".join(sql for _, sql in project.macro_sql())
+    """For each model: sha256 of its SQL lineage (Project.sql_lineage) and the variables
+    it and its upstream models read (for path lists, each file's size, mtime, ctime and
+    inode, so any write or replacement changes it)."""
     result = {}
     for model in models:
-        digest = hashlib.sha256(f"{__version__}\0{duckdb.__version__}\0{macros}".encode())
-        names: set[str] = set()
-        for m in project.ordered([model.name]):
-            digest.update(f"\0{m.name}\0{m.sql}".encode())
-            names.update(_VARIABLE.findall(m.sql))
+        digest = hashlib.sha256(project.sql_lineage(model.name).encode())
+        names = set(_VARIABLE.findall("\n".join(m.sql for m in project.ordered([model.name]))))
         for name in sorted(names):
             digest.update(f"\0{name}=".encode())
             value = bound.get(name)
@@ -69,8 +64,7 @@ def fingerprints(project: Project, models: Iterable[Model], bound: Bound) -> dic
                 continue
             for path in value:
                 try:
-                    st = os.stat(path)
-                    facts = f"{st.st_size}:{st.st_mtime_ns}:{st.st_ctime_ns}:{st.st_ino}:{st.st_dev}"
+                    facts = file_stat(path)
                 except OSError:
                     facts = "missing"
                 digest.update(f"\0{path}\0{facts}".encode())
