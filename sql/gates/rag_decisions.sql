@@ -1,6 +1,6 @@
 -- The RAG exporter's decision for every record (SPEC section 4): exported, quarantined
 -- (with reason) or skipped_existing. Gates run in SPEC order; the first failure decides.
-{% from 'macros/outcomes.sql' import outcomes %}
+{% from 'macros/outcomes.sql' import record_outcomes %}
 {% from 'macros/rows.sql' import rag_row, with_built_rows, common_row_checks %}
 {% set allowed = ['accepted', 'partially_accepted'] + (['needs_human_review'] if include_review else []) %}
 WITH gated AS (
@@ -62,12 +62,8 @@ late AS (
         NULL::VARCHAR AS late_source  -- the built row, joined in below
     FROM checked
 ),
--- only what the export, quarantine and summary models read goes on: this table is
--- written to disk, and the records' other fields are already in scored_records
 decided AS MATERIALIZED (
-    SELECT file, line, partition, gate_reason, outcome, reason, errors, quarantine_source, source_provenance, id, evidence_run_id, category, provenance_source_file_json, provenance_line_offset_json, provenance_sig_hash_json,
-        title, tags
-    FROM ({{ outcomes('late', 'exports/rag/playbooks.jsonl', "{'file': file, 'line': line}") }})
+    {{ record_outcomes('late', 'exports/rag/playbooks.jsonl', ['title', 'tags']) }}
 )
 -- a row refused by validation is quarantined with the row it would have been
 {{ with_built_rows(rag_row) }}

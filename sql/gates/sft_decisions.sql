@@ -1,7 +1,7 @@
 -- The SFT exporter's decision for every record (SPEC section 5). The firewall has two
 -- layers: SFT_NEVER fires before anything else reads the record (gate 2), and the row
 -- validation refuses any quality_score outside {accepted, partially_accepted} again.
-{% from 'macros/outcomes.sql' import outcomes %}
+{% from 'macros/outcomes.sql' import record_outcomes %}
 {% from 'macros/rows.sql' import sft_row, with_built_rows, common_row_checks %}
 {% set sft_never = ['rejected', 'needs_human_review'] %}
 {% set allowed = ['accepted'] + (['partially_accepted'] if include_partial else []) %}
@@ -103,12 +103,8 @@ late AS (
         END AS late_source
     FROM validated
 ),
--- only what the export, quarantine and summary models read goes on: this table is
--- written to disk, and the records' other fields are already in scored_records
 decided AS MATERIALIZED (
-    SELECT file, line, partition, gate_reason, outcome, reason, errors, quarantine_source, source_provenance, id, evidence_run_id, category, provenance_source_file_json, provenance_line_offset_json, provenance_sig_hash_json,
-        instruction, context
-    FROM ({{ outcomes('late', 'exports/sft/instruction_response.jsonl', "{'file': file, 'line': line}") }})
+    {{ record_outcomes('late', 'exports/sft/instruction_response.jsonl', ['instruction', 'context']) }}
 )
 -- a row refused by validation is quarantined with the row it would have been
 {{ with_built_rows(sft_row) }}

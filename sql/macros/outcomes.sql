@@ -59,3 +59,16 @@ FROM (
     ) AS first_ok ON first_ok.id = c.id
 ) AS c
 {%- endmacro %}
+
+{#-
+  Jinja macro: outcomes for one row per record (RAG, SFT), keeping only what the export,
+  quarantine and summary models read, plus `row_columns` (what the exporter's row builder
+  needs besides the text). The result is written to disk, and the records' other fields
+  are already in scored_records.
+-#}
+{% macro record_outcomes(candidates, output_file, row_columns) -%}
+SELECT file, line, partition, gate_reason, outcome, reason, errors, quarantine_source,
+    source_provenance, id, evidence_run_id, category, provenance_source_file_json,
+    provenance_line_offset_json, provenance_sig_hash_json, {{ row_columns | join(', ') }}
+FROM ({{ outcomes(candidates, output_file, "{'file': file, 'line': line}") }})
+{%- endmacro %}
