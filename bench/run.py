@@ -166,19 +166,15 @@ def new_day(root: Path, runs: int) -> tuple[float, float]:
     of a finished run: what a nightly job costs. The day is removed again afterwards."""
     with tempfile.TemporaryDirectory(prefix="distill-duck-day-") as tmp:
         write_demo(Path(tmp), runs=max(runs // 30, 100), seed=11)
-        added = []
         for src in sorted(Path(tmp, "data").rglob("*.jsonl")):
             kind, _year, rest = src.relative_to(Path(tmp, "data")).as_posix().split("/", 2)
             dst = root / "data" / kind / "2099" / rest  # same month/day/name, a year of its own
             dst.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(src, dst)
-            added.append(dst)
     try:
         t, rss, summary = export_all(root)
         assert summary["rag"]["records_exported"] > 0, "the new day exported nothing"
     finally:
-        for path in added:
-            path.unlink()
         for kind in ("scored-runs", "evidence"):
             shutil.rmtree(root / "data" / kind / "2099", ignore_errors=True)
     return t, rss
