@@ -194,3 +194,38 @@ def test_any_history_of_changes_gives_what_a_first_run_gives(tmp_path_factory: A
             twin = tmp_path_factory.mktemp("twin") / "lake"
             _from_nothing(root, twin)
             _same_run(root, twin)
+
+
+def test_the_sql_lineage_follows_the_models_upstream_and_the_macros(tmp_path: Path) -> None:
+    """What the cache and the warehouse fingerprints key on besides the files: a change to
+    a model's SQL, to anything upstream of it or to a macro changes its lineage; a change
+    downstream of it does not."""
+    from distill_duck.pipeline import RunOptions
+    from distill_duck.runner import SQL_DIR, Project
+
+    sql = tmp_path / "sql"
+    shutil.copytree(SQL_DIR, sql)
+
+    def lineage(recorded_at: str = "2026-04-27T03:57:40.123Z") -> dict[str, str]:
+        project = Project(RunOptions(recorded_at=recorded_at).context(), sql_dir=sql)
+        return {name: project.sql_lineage(name) for name in ("evidence_records", "rag_decisions")}
+
+    before = lineage()
+    assert lineage() == before  # a pure function of the rendered SQL
+    # run options rendered into a model count for it, not for the parsing upstream
+    other_time = lineage("2026-04-28T00:00:00.000Z")
+    assert other_time["evidence_records"] == before["evidence_records"]
+    assert other_time["rag_decisions"] != before["rag_decisions"]
+    with open(sql / "gates/rag_decisions.sql", "a") as f:
+        f.write("\n-- downstream of evidence_records only\n")
+    after_gate = lineage()
+    assert after_gate["evidence_records"] == before["evidence_records"]
+    assert after_gate["rag_decisions"] != before["rag_decisions"]
+    with open(sql / "inputs/evidence_lines.sql", "a") as f:
+        f.write("\n-- upstream of both\n")
+    after_input = lineage()
+    assert after_input["evidence_records"] != after_gate["evidence_records"]
+    assert after_input["rag_decisions"] != after_gate["rag_decisions"]
+    with open(sql / "macros/10_text.sql", "a") as f:
+        f.write("\nCREATE OR REPLACE TEMP MACRO lineage_probe() AS 1;\n")
+    assert lineage()["evidence_records"] != after_input["evidence_records"]
