@@ -16,6 +16,7 @@ from distill_duck import __version__
 from distill_duck.errors import DistillError, UsageError
 from distill_duck.lakehouse import resolve_root
 from distill_duck.pipeline import EXPORTERS, RunOptions, run_exporters, run_models
+from distill_duck.safety import SafetyGates
 
 T = TypeVar("T")
 ISO_8601 = re.compile(
@@ -96,6 +97,57 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
                    help="preference: candidate pairs per task (default 5)")
 
 
+def _fraction(value: str) -> float:
+    try:
+        f = float(value)
+    except ValueError:
+        f = -1.0
+    if not 0 < f <= 1:
+        raise argparse.ArgumentTypeError(f"--near-duplicate-threshold must be a number in (0, 1], not {value!r}")
+    return f
+
+
+def _ngram(value: str) -> int:
+    try:
+        n = int(value)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"--decontaminate-ngram must be a whole number >= 1, not {value!r}")
+    return n
+
+
+def _add_safety_options(p: argparse.ArgumentParser) -> None:
+    """The safety gates of SPEC section 12, shared by the export commands and `run`."""
+    g = p.add_argument_group(
+        "safety gates (SPEC 12)",
+        "After an exporter's own gates, in this order: secrets, file paths, benchmark contamination, "
+        "exact duplicates, near duplicates. Secrets and both duplicate gates run by default; the "
+        "path and contamination gates run when given their reference data.")
+    g.add_argument("--no-safety-gates", action="store_true",
+                   help="turn every safety gate off (outputs exactly as SPEC sections 1-11 define)")
+    g.add_argument("--no-secret-gate", action="store_true", help="do not look for credentials")
+    g.add_argument("--redact-secrets", action="store_true",
+                   help="export texts with each credential replaced by [REDACTED:<kind>] instead of "
+                   "quarantining them (counted as records_redacted)")
+    g.add_argument("--repo-manifest", metavar="FILE",
+                   help="quarantine records whose source_files are not in FILE "
+                   "(one repository path per line, as `git ls-files` prints)")
+    g.add_argument("--repo", metavar="DIR",
+                   help="like --repo-manifest, with the files git tracks in the work tree DIR")
+    g.add_argument("--decontaminate", metavar="FILE", nargs="+", default=[],
+                   help="evaluation sets: quarantine texts sharing a word n-gram with any item "
+                   "(.jsonl: each string value of each object; other files: each non-blank line)")
+    g.add_argument("--decontaminate-ngram", metavar="N", type=_ngram, default=13,
+                   help="the n of --decontaminate (default 13)")
+    g.add_argument("--no-duplicate-gate", action="store_true",
+                   help="do not quarantine texts repeating an earlier row (after whitespace normalisation)")
+    g.add_argument("--no-near-duplicate-gate", action="store_true",
+                   help="do not quarantine near duplicates (word 5-gram Jaccard similarity)")
+    g.add_argument("--near-duplicate-threshold", metavar="F", type=_fraction, default=0.8,
+                   help="similarity at or above which texts are near duplicates (default 0.8)")
+
+
 def build_parser() -> Parser:
     parser = Parser(prog="distill-duck", description=DESCRIPTION,
                     formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -108,6 +160,7 @@ def build_parser() -> Parser:
                            epilog=EXPORT_EPILOG)
         _add_root(p)
         _add_run_options(p)
+        _add_safety_options(p)
         p.add_argument("--dry-run", action="store_true",
                        help="read everything, write nothing, report what a real run would do")
         p.add_argument("--json", action="store_true", help="print exactly one JSON summary object")
@@ -141,6 +194,7 @@ def build_parser() -> Parser:
     _add_root(p)
     p.add_argument("--select", metavar="MODEL", nargs="+", help="models to run (with their upstream models)")
     _add_run_options(p)
+    _add_safety_options(p)
 
     p = sub.add_parser("models", help="list the SQL models in run order with their dependencies")
     p.add_argument("--json", action="store_true", help="print the list as JSON")
@@ -195,12 +249,30 @@ def dispatch(args: argparse.Namespace) -> int:
     raise UsageError(f"unknown command {args.command!r}")
 
 
+def _safety(args: argparse.Namespace) -> SafetyGates:
+    gates = SafetyGates(
+        enabled=not args.no_safety_gates,
+        secrets=not args.no_secret_gate,
+        redact_secrets=args.redact_secrets,
+        repo_manifest=args.repo_manifest,
+        repo=args.repo,
+        decontaminate=tuple(args.decontaminate),
+        decontaminate_ngram=args.decontaminate_ngram,
+        duplicates=not args.no_duplicate_gate,
+        near_duplicates=not args.no_near_duplicate_gate,
+        near_duplicate_threshold=args.near_duplicate_threshold,
+    )
+    gates.check()
+    return gates
+
+
 def _options(args: argparse.Namespace) -> RunOptions:
     return RunOptions(
         include_review=args.include_review,
         include_partial=args.include_partial,
         max_pairs_per_task=args.max_pairs_per_task,
         dry_run=getattr(args, "dry_run", False),
+        safety=_safety(args),
         **({"recorded_at": args.recorded_at} if args.recorded_at else {}),
     )
 

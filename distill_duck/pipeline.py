@@ -40,6 +40,7 @@ from distill_duck.outputs import (
 )
 from distill_duck.receipts import facts_of, git_state, write_receipt
 from distill_duck.runner import Model, Project
+from distill_duck.safety import SafetyGates
 from distill_duck.sqlquote import bind_variables, ident, lit
 from distill_duck.warehouse import PREVIOUS, attach_previous, fingerprints, publish
 
@@ -70,14 +71,21 @@ class RunOptions:
     include_partial: bool = False
     max_pairs_per_task: int = 5
     dry_run: bool = False
+    safety: SafetyGates = field(default_factory=SafetyGates)
     # where run times come from; fixed only to make the example warehouse reproducible
     clock: Callable[[], str] = field(default=now_iso, compare=False, repr=False)
 
     def context(self) -> dict[str, Any]:
-        """The run options as template variables."""
+        """The run options as template variables (the safety gates' flattened)."""
         values = asdict(self)
-        del values["clock"]
-        return values
+        del values["clock"], values["safety"]
+        return {**values, **self.safety.context()}
+
+    def recorded(self) -> dict[str, Any]:
+        """The options as a receipt and the run history record them."""
+        values = asdict(self)
+        del values["clock"], values["dry_run"], values["safety"]
+        return {**values, "safety_gates": self.safety.settings()}
 
 
 @dataclass
@@ -114,17 +122,23 @@ def _bind(con: duckdb.DuckDBPyConnection, values: dict[str, list[Path] | str]) -
     return values
 
 
-def set_inputs(con: duckdb.DuckDBPyConnection, lake: Lakehouse,
-               output_files: Sequence[str]) -> tuple[list[str], dict[str, list[Path] | str]]:
+def set_inputs(con: duckdb.DuckDBPyConnection, lake: Lakehouse, output_files: Sequence[str],
+               safety: SafetyGates | None = None,
+               scratch_dir: Path | None = None) -> tuple[list[str], dict[str, list[Path] | str]]:
     """Bind the discovered files as DuckDB variables the models read (getvariable); return
     the partition files read (scored, then evidence) and every variable bound."""
     scored, evidence = lake.scored_files(), lake.evidence_files()
+    safety = safety or SafetyGates()
+    manifest = safety.manifest_file(scratch_dir or lake.root / ".distill_duck")
     bound = _bind(con, {
         "root_prefix": str(lake.root).rstrip("/") + "/",
         "scored_paths": [lake.path(p) for p in scored],
         "evidence_paths": [lake.path(p) for p in evidence],
         # ids already exported (idempotent append); none on a dry run
         "output_paths": [lake.path(p) for p in output_files] + [EMPTY_JSONL],
+        # the safety gates' reference data (SPEC 12.2, 12.3)
+        "manifest_paths": [manifest] if manifest is not None else [EMPTY_JSONL],
+        "decontaminate_paths": [Path(f).resolve() for f in safety.decontaminate] or [EMPTY_JSONL],
     })
     return scored + evidence, {**bound, **set_published_files(con, lake)}
 
@@ -209,7 +223,7 @@ def _run_exporters(
                 if done:
                     repaired[rel] = done
         existing = [] if options.dry_run else [p for p in OUTPUTS if lake.path(p).is_file()]
-        inputs, bound = set_inputs(con, lake, existing)
+        inputs, bound = set_inputs(con, lake, existing, options.safety, state_dir)
         # parsed partition files are kept between runs under the root (not for dry runs,
         # which write nothing there, nor where DuckDB cannot keep a file: see work_dir)
         if work_dir == state_dir and not options.dry_run:
@@ -251,7 +265,7 @@ def _run_exporters(
                 "finished_at": options.clock(),
                 "duration_ms": round((time.perf_counter() - clock_start) * 1000, 1),
                 "root": str(root),
-                "options": {k: v for k, v in options.context().items() if k != "dry_run"},
+                "options": options.recorded(),
                 "git": git,
                 "inputs": [{"file": rel, **(facts or {})} for rel, facts in input_facts.result().items()],
                 "outputs": [{"file": rel, "before": before.get(rel), "after": after[rel],
@@ -464,7 +478,11 @@ def read_summary(con: duckdb.DuckDBPyConnection, exporter: str, options: RunOpti
     values["dry_run"] = options.dry_run
     values["quarantine_by_reason"] = dict(sorted(json.loads(values["quarantine_by_reason"]).items()))
     keys = SUMMARY_KEYS + (PREFERENCE_KEYS if exporter == "preference" else ())
-    return {k: values[k] for k in keys}
+    summary = {k: values[k] for k in keys}
+    if options.safety.context()["redact_secrets"]:  # SPEC 12.1: rows exported with secrets redacted
+        summary["records_redacted"] = values["records_redacted"]
+    summary["safety_gates"] = options.safety.settings()
+    return summary
 
 
 __all__ = ["DATASETS", "EXPORTERS", "QUARANTINES", "RunOptions", "RunResult", "run_exporters"]

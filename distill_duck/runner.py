@@ -32,7 +32,7 @@ _PACKAGE_DIR = Path(__file__).resolve().parent
 SQL_DIR = _PACKAGE_DIR / "sql" if (_PACKAGE_DIR / "sql").is_dir() else _PACKAGE_DIR.parent / "sql"
 MACRO_DIR = "macros"
 # the folders under sql/, in the order data flows through them
-FLOW = ("inputs", "gates", "exports", "summaries", "warehouse", "receipts", "health", "report")
+FLOW = ("inputs", "safety", "gates", "exports", "summaries", "warehouse", "receipts", "health", "report")
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 -- A candidate that fails still used its slot: the cap was applied before these checks.
 {% from 'macros/outcomes.sql' import outcomes %}
 {% from 'macros/rows.sql' import common_row_checks %}
+{% from 'macros/safety.sql' import safety_reason, safety_errors %}
 WITH gated AS (
     SELECT *,
         js_trim(coalesce(chosen_text, '')) AS chosen_trimmed,
@@ -37,12 +38,68 @@ checked_pairs AS (
             AS pair_sig_hash
     FROM gated
 ),
+safe AS (
+    -- SPEC 12: the safety gates judge both texts of a pair that passed checks 1-4
+    SELECT c.*,
+{%- if gates.secret_detected and not redact_secrets %}
+        CASE WHEN c.gate_reason IS NULL AND (sc.errors IS NOT NULL OR sr.errors IS NOT NULL) THEN list_concat(
+            list_transform(coalesce(sc.errors, []), lambda e: 'chosen text: ' || e),
+            list_transform(coalesce(sr.errors, []), lambda e: 'rejected text: ' || e)) END AS secret_errors,
+{%- else %}
+        NULL::VARCHAR[] AS secret_errors,
+{%- endif %}
+{%- if redact_secrets %}
+        c.gate_reason IS NULL AND (sc.redacted IS NOT NULL OR sr.redacted IS NOT NULL) AS redacted,
+        CASE WHEN sc.redacted IS NOT NULL THEN js_trim(sc.redacted) ELSE c.chosen_trimmed END AS chosen_out,
+        CASE WHEN sr.redacted IS NOT NULL THEN js_trim(sr.redacted) ELSE c.rejected_trimmed END AS rejected_out,
+{%- else %}
+        false AS redacted, c.chosen_trimmed AS chosen_out, c.rejected_trimmed AS rejected_out,
+{%- endif %}
+{%- if gates.hallucinated_file_path %}
+        CASE WHEN c.gate_reason IS NULL AND (pc.missing IS NOT NULL OR pr.missing IS NOT NULL)
+            THEN list_distinct(list_concat(coalesce(pc.missing, []), coalesce(pr.missing, []))) END AS missing_paths,
+{%- else %}
+        NULL::VARCHAR[] AS missing_paths,
+{%- endif %}
+{%- if gates.benchmark_contamination %}
+        CASE WHEN c.gate_reason IS NULL THEN coalesce('chosen text ' || xc.error, 'rejected text ' || xr.error) END
+            AS contamination
+{%- else %}
+        NULL::VARCHAR AS contamination
+{%- endif %}
+    FROM checked_pairs AS c
+{%- if gates.secret_detected %}
+    LEFT JOIN text_secrets AS sc ON sc.partition = c.chosen_partition AND sc.run_id = c.chosen_run_id
+    LEFT JOIN text_secrets AS sr ON sr.partition = c.rejected_partition AND sr.run_id = c.rejected_run_id
+{%- endif %}
+{%- if gates.hallucinated_file_path %}
+    LEFT JOIN evidence_missing_paths AS pc ON pc.partition = c.chosen_partition AND pc.run_id = c.chosen_run_id
+    LEFT JOIN evidence_missing_paths AS pr ON pr.partition = c.rejected_partition AND pr.run_id = c.rejected_run_id
+{%- endif %}
+{%- if gates.benchmark_contamination %}
+    LEFT JOIN text_contamination AS xc ON xc.partition = c.chosen_partition AND xc.run_id = c.chosen_run_id
+    LEFT JOIN text_contamination AS xr ON xr.partition = c.rejected_partition AND xr.run_id = c.rejected_run_id
+{%- endif %}
+),
+near AS (
+    -- SPEC 12.5 for pairs: chosen and rejected compared with each other (DPO learns nothing
+    -- from two near-identical texts)
+    SELECT *,
+{%- if gates.near_duplicate %}
+        CASE WHEN gate_reason IS NULL AND secret_errors IS NULL AND missing_paths IS NULL AND contamination IS NULL
+            THEN jaccard(text_shingles(text_words(chosen_out)), text_shingles(text_words(rejected_out))) END
+            AS pair_similarity
+{%- else %}
+        NULL::DOUBLE AS pair_similarity
+{%- endif %}
+    FROM safe
+),
 built AS (
     SELECT * REPLACE (CASE WHEN gate_reason IS NULL THEN id END AS id),
         '{"schema_version":1,"id":' || json_str(id)
         || ',"prompt":' || json_str(prompt)
-        || ',"chosen":' || json_str(chosen_trimmed)
-        || ',"rejected":' || json_str(rejected_trimmed)
+        || ',"chosen":' || json_str(chosen_out)
+        || ',"rejected":' || json_str(rejected_out)
         || ',"reason":' || json_str(reason_text)
         || ',"chosen_run_id":' || json_str(chosen_run_id)
         || ',"rejected_run_id":' || json_str(rejected_run_id)
@@ -53,19 +110,68 @@ built AS (
         list_filter([
             {{ common_row_checks('id', 'provenance_source_file', 'pair_sig_hash', 'provenance_line_offset') }},
             CASE WHEN NOT has_content(prompt) THEN 'prompt must be non-empty' END,
-            CASE WHEN NOT has_content(chosen_trimmed) THEN 'chosen must be non-empty' END,
-            CASE WHEN NOT has_content(rejected_trimmed) THEN 'rejected must be non-empty' END,
+            CASE WHEN NOT has_content(chosen_out) THEN 'chosen must be non-empty' END,
+            CASE WHEN NOT has_content(rejected_out) THEN 'rejected must be non-empty' END,
             CASE WHEN NOT has_content(reason_text) THEN 'reason must be non-empty' END
         ], lambda e: e IS NOT NULL) AS validation_errors
-    FROM checked_pairs
+    FROM near
 ),
 checked AS (
     -- the texts live on only inside row_json: this table is written to disk, and every
     -- extra copy of two texts per candidate costs more than any check here
-    SELECT * EXCLUDE (chosen_text, rejected_text, chosen_trimmed, rejected_trimmed),
-        CASE WHEN len(validation_errors) > 0 THEN 'schema_violation' END AS late_reason,
-        validation_errors AS late_errors,
-        CASE WHEN len(validation_errors) > 0 THEN row_json END AS late_source
+    SELECT * EXCLUDE (chosen_text, rejected_text, chosen_trimmed, rejected_trimmed, chosen_out, rejected_out),
+{%- if gates.duplicate_content %}
+        CASE WHEN gate_reason IS NULL THEN {'c': content_key(chosen_out), 'r': content_key(rejected_out)} END
+            AS pair_key,
+{%- endif %}
+        CASE
+            {{ safety_reason() }}
+            -- SPEC 12.5, safety gate 5 (a pair's two texts)
+            WHEN pair_similarity >= {{ lit(near_duplicate_threshold) }} THEN 'near_duplicate'
+            -- SPEC 6, step 5
+            WHEN len(validation_errors) > 0 THEN 'schema_violation'
+        END AS late_reason,
+        CASE
+            {{ safety_errors() }}
+            WHEN pair_similarity >= {{ lit(near_duplicate_threshold) }}
+                THEN ['chosen and rejected are near duplicates (similarity ' || round(pair_similarity, 2) || ')']
+            ELSE validation_errors
+        END AS late_errors,
+        CASE
+            WHEN len(validation_errors) > 0 AND secret_errors IS NULL AND missing_paths IS NULL
+                AND contamination IS NULL AND NOT coalesce(pair_similarity >= {{ lit(near_duplicate_threshold) }}, false)
+                THEN row_json
+            ELSE source_record
+        END AS late_source
     FROM built
+),
+decided AS (
+    {{ outcomes('checked', 'exports/preference/chosen_rejected.jsonl', "{'group_first': group_first, 'slot': slot}") }}
 )
-{{ outcomes('checked', 'exports/preference/chosen_rejected.jsonl', "{'group_first': group_first, 'slot': slot}") }}
+{%- if gates.duplicate_content %}
+-- SPEC 12.4, safety gate 4: a pair whose chosen and rejected contents both equal an earlier
+-- exported pair's (the output file's rows first, then this run's in pair order)
+SELECT d.* REPLACE (
+        CASE WHEN v.repeats IS NOT NULL THEN 'quarantined' ELSE d.outcome END AS outcome,
+        CASE WHEN v.repeats IS NOT NULL THEN 'duplicate_content' ELSE d.reason END AS reason,
+        CASE WHEN v.repeats IS NOT NULL THEN ['same chosen and rejected content as ' || v.repeats] ELSE d.errors END
+            AS errors)
+FROM decided AS d
+LEFT JOIN (
+    SELECT x.id, coalesce(o.id, CASE WHEN f.k < {'g': x.group_first, 's': x.slot} THEN f.id END) AS repeats
+    FROM decided AS x
+    LEFT JOIN (
+        SELECT {'c': chosen_key, 'r': rejected_key} AS pair_key, min(id) AS id
+        FROM existing_fingerprints
+        WHERE file = 'exports/preference/chosen_rejected.jsonl' AND chosen_key IS NOT NULL
+        GROUP BY ALL
+    ) AS o USING (pair_key)
+    LEFT JOIN (
+        SELECT pair_key, arg_min(id, {'g': group_first, 's': slot}) AS id, min({'g': group_first, 's': slot}) AS k
+        FROM decided WHERE outcome = 'exported' GROUP BY pair_key
+    ) AS f USING (pair_key)
+    WHERE x.outcome = 'exported'
+) AS v ON v.id = d.id AND d.outcome = 'exported'
+{%- else %}
+SELECT * FROM decided
+{%- endif %}

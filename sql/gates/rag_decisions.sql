@@ -2,6 +2,8 @@
 -- (with reason) or skipped_existing. Gates run in SPEC order; the first failure decides.
 {% from 'macros/outcomes.sql' import record_outcomes %}
 {% from 'macros/rows.sql' import rag_row, with_built_rows, common_row_checks %}
+{% from 'macros/safety.sql' import safety_facts, safety_reason, safety_errors %}
+{% from 'macros/duplicates.sql' import duplicate_gates %}
 {% set allowed = ['accepted', 'partially_accepted'] + (['needs_human_review'] if include_review else []) %}
 WITH gated AS (
     SELECT *,
@@ -56,14 +58,33 @@ checked AS (
     FROM gated
 ),
 late AS (
+    -- after the id check (gate 7): the safety gates of SPEC 12, then gate 8 (validation)
+{%- if redact_secrets %}
+    -- SPEC 12.1 --redact-secrets: the title comes from the redacted text too
+    SELECT * REPLACE (
+            CASE WHEN redacted THEN coalesce(first_content_line(redacted_text), left(task_id, 120)) ELSE title END
+            AS title),
+{%- else %}
     SELECT *,
-        CASE WHEN len(validation_errors) > 0 THEN 'schema_violation' END AS late_reason,
-        validation_errors AS late_errors,
-        NULL::VARCHAR AS late_source  -- the built row, joined in below
-    FROM checked
+{%- endif %}
+        CASE
+            {{ safety_reason() }}
+            -- SPEC 4, gate 8
+            WHEN len(validation_errors) > 0 THEN 'schema_violation'
+        END AS late_reason,
+        CASE
+            {{ safety_errors() }}
+            ELSE validation_errors
+        END AS late_errors,
+        NULL::VARCHAR AS late_source  -- the scored record, or the built row joined in below
+    FROM {{ safety_facts('checked', 'gate_reason IS NULL') }}
 ),
 decided AS MATERIALIZED (
-    {{ record_outcomes('late', 'exports/rag/playbooks.jsonl', ['title', 'tags']) }}
+    {{ record_outcomes('late', 'exports/rag/playbooks.jsonl', ['title', 'tags', 'redacted']) }}
+),
+built AS (
+    -- a row refused by validation is quarantined with the row it would have been
+    {{ with_built_rows(rag_row) }}
 )
--- a row refused by validation is quarantined with the row it would have been
-{{ with_built_rows(rag_row) }}
+-- SPEC 12.4 and 12.5: the duplicate gates compare the records that passed every other gate
+SELECT * FROM ({{ duplicate_gates('built', 'exports/rag/playbooks.jsonl') }})

@@ -3,6 +3,8 @@
 -- validation refuses any quality_score outside {accepted, partially_accepted} again.
 {% from 'macros/outcomes.sql' import record_outcomes %}
 {% from 'macros/rows.sql' import sft_row, with_built_rows, common_row_checks %}
+{% from 'macros/safety.sql' import safety_facts, safety_reason, safety_errors %}
+{% from 'macros/duplicates.sql' import duplicate_gates %}
 {% set sft_never = ['rejected', 'needs_human_review'] %}
 {% set allowed = ['accepted'] + (['partially_accepted'] if include_partial else []) %}
 WITH gated AS (
@@ -85,26 +87,34 @@ validated AS (
 late AS (
     SELECT *,
         CASE
+            -- SPEC 5, gate 8: the instruction -> response shape, then the evidence provenance
             WHEN NOT has_shape THEN 'missing_source_run_id'
             WHEN NOT has_evidence_source THEN 'missing_provenance'
+            {{ safety_reason() }}
+            -- SPEC 5, gate 9
             WHEN len(validation_errors) > 0 THEN 'schema_violation'
         END AS late_reason,
         CASE
             WHEN NOT has_shape
                 THEN ['evidence has no instruction->response shape (extraction-class role or empty text)']
             WHEN NOT has_evidence_source THEN ['evidence provenance.source_file missing']
+            {{ safety_errors() }}
             ELSE validation_errors
         END AS late_errors,
         CASE
             WHEN NOT has_shape THEN '{"run_id":' || json_str(evidence_run_id)
                 || ',"model_role":' || json_str(model_role)
                 || ',"has_text":' || CASE WHEN text_nonempty THEN 'true' ELSE 'false' END || '}'
-            -- schema_violation: the built row, joined in below
+            -- otherwise the scored record, or for schema_violation the built row joined in below
         END AS late_source
-    FROM validated
+    FROM {{ safety_facts('validated', 'gate_reason IS NULL AND has_shape AND has_evidence_source') }}
 ),
 decided AS MATERIALIZED (
-    {{ record_outcomes('late', 'exports/sft/instruction_response.jsonl', ['instruction', 'context']) }}
+    {{ record_outcomes('late', 'exports/sft/instruction_response.jsonl', ['instruction', 'context', 'redacted']) }}
+),
+built AS (
+    -- a row refused by validation is quarantined with the row it would have been
+    {{ with_built_rows(sft_row) }}
 )
--- a row refused by validation is quarantined with the row it would have been
-{{ with_built_rows(sft_row) }}
+-- SPEC 12.4 and 12.5: the duplicate gates compare the records that passed every other gate
+SELECT * FROM ({{ duplicate_gates('built', 'exports/sft/instruction_response.jsonl') }})

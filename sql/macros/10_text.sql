@@ -27,3 +27,35 @@ CREATE OR REPLACE TEMP MACRO has_content(s) AS
 
 -- sha256 id: prefix + first 16 lowercase hex characters (SPEC section 3).
 CREATE OR REPLACE TEMP MACRO short_id(prefix, seed) AS prefix || left(sha256(seed), 16);
+
+-- The RAG title line: the first line of a text with a non-whitespace character, untrimmed,
+-- 120 characters (SPEC 4; the first line almost always qualifies, so only otherwise is the
+-- whole text split). NULL when there is none.
+CREATE OR REPLACE TEMP MACRO first_content_line(text) AS
+    left(CASE
+        WHEN has_content(split_part(text, chr(10), 1)) THEN split_part(text, chr(10), 1)
+        ELSE list_filter(string_split(text, chr(10)), lambda l: has_content(l))[1]
+    END, 120);
+
+-- SPEC 12.4: texts are the same content when equal after trimming and collapsing every run
+-- of (JavaScript) whitespace into one space; compared by a 128-bit digest of that form.
+CREATE OR REPLACE TEMP MACRO content_key(text) AS
+    md5_number(js_trim(regexp_replace(text,
+        '[\t\n\x0B\f\r \x{A0}\x{1680}\x{2000}-\x{200A}\x{2028}\x{2029}\x{202F}\x{205F}\x{3000}\x{FEFF}]+',
+        ' ', 'g')));
+
+-- SPEC 12.5: the words of a text, lowercased maximal runs of Unicode letters and digits.
+CREATE OR REPLACE TEMP MACRO text_words(text) AS
+    regexp_extract_all(lower(text), '[\pL\pN]+');
+
+-- SPEC 12.5: the shingles (word 5-grams) of a word list, as strings; a text of fewer than
+-- five words has one shingle, all its words. (Words hold no spaces, so the joined form is
+-- exact.)
+CREATE OR REPLACE TEMP MACRO text_shingles(w) AS
+    list_distinct(CASE WHEN len(w) < 5 THEN [array_to_string(w, ' ')]
+        ELSE list_transform(list_zip(w, w[2:], w[3:], w[4:], w[5:], true),
+            lambda z: z[1] || ' ' || z[2] || ' ' || z[3] || ' ' || z[4] || ' ' || z[5]) END);
+
+-- Exact Jaccard similarity of two shingle sets (lists without repeats).
+CREATE OR REPLACE TEMP MACRO jaccard(a, b) AS
+    len(list_intersect(a, b)) / (len(a) + len(b) - len(list_intersect(a, b)));

@@ -36,9 +36,13 @@
     The filtered decisions are the join's build side; the texts stream past it. -#}
 {% macro with_text(decisions, row_filter) -%}
 (
-    SELECT d.*, e.text
+    SELECT d.*, {{ 'coalesce(s.redacted, e.text)' if redact_secrets else 'e.text' }} AS text
     FROM (SELECT * FROM {{ decisions }} WHERE {{ row_filter }}) AS d
     JOIN evidence AS e ON e.partition = d.partition AND e.run_id = d.evidence_run_id
+{%- if redact_secrets %}
+    -- SPEC 12.1 --redact-secrets: the row is built from the redacted text
+    LEFT JOIN text_secrets AS s ON s.partition = d.partition AND s.run_id = d.evidence_run_id
+{%- endif %}
 )
 {%- endmacro %}
 

@@ -7,6 +7,8 @@ SELECT
     count(*) FILTER (WHERE outcome = 'exported') AS records_exported,
     count(*) FILTER (WHERE outcome = 'quarantined') AS records_quarantined,
     count(*) FILTER (WHERE outcome = 'skipped_existing') AS skipped_existing,
+    -- SPEC 12.1 --redact-secrets: exported rows whose text had a secret replaced
+    count(*) FILTER (WHERE outcome = 'exported' AND redacted) AS records_redacted,
     (SELECT coalesce(CAST(json_group_object(reason, n) AS VARCHAR), '{}')
      FROM (SELECT reason, count(*) AS n FROM {{ decisions }}
            WHERE outcome = 'quarantined' GROUP BY reason)) AS quarantine_by_reason,

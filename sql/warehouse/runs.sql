@@ -21,6 +21,8 @@
         'task_ids_with_pairs': 'preference: tasks with a pair exported in this run',
         'insufficient_pair_task_ids': 'preference: tasks without a candidate pair',
         'records_skipped': 'preference: records not indexed for pairing',
+        'records_redacted': 'rows exported with secrets replaced by [REDACTED:<kind>] (--redact-secrets; else NULL)',
+        'safety_gates': 'the safety gates of the run and their settings (JSON object keyed by quarantine reason)',
     }) }}
 SELECT *
 FROM {{ output_rows('runs_paths', "{
@@ -42,5 +44,7 @@ FROM {{ output_rows('runs_paths', "{
         'output_path': 'VARCHAR',
         'task_ids_with_pairs': 'BIGINT',
         'insufficient_pair_task_ids': 'BIGINT',
-        'records_skipped': 'BIGINT'
+        'records_skipped': 'BIGINT',
+        'records_redacted': 'BIGINT',
+        'safety_gates': 'JSON'
     }", key='run_id') }}

@@ -1,0 +1,148 @@
+{#-
+  Jinja macro: the duplicate gates of SPEC 12.4 (duplicate_content) and 12.5 (near_duplicate)
+  applied to RAG or SFT decisions `rows` (one row per record, see outcomes.sql). Only rows
+  about to be exported are judged and only they can win: a refused record never wins a
+  duplicate check. The rows already in `output_file` are earlier than every record of this
+  run.
+
+  Exact: the first record of each content key is the representative; a later one repeats it.
+  Near: the representatives, and the earlier runs' rows, are candidates when they share an
+  LSH band (macros/fingerprints.sql); each candidate pair is compared exactly (Jaccard of
+  the shingle sets) and kept at or above the threshold. In input order, a representative
+  close to an earlier *exported* text is refused; which ones are exported is settled by a
+  recursive query (a text refused as a near duplicate does not refuse the texts after it).
+  A record repeating a representative shares its fate: duplicate_content when the
+  representative is exported, near_duplicate (of the same text) when it was refused.
+-#}
+{% from 'macros/output_rows.sql' import output_rows %}
+{% macro duplicate_gates(rows, output_file) -%}
+{% if not (gates.duplicate_content or gates.near_duplicate) %}
+SELECT * FROM {{ rows }}
+{% else %}
+{% set order_key = "{'file': file, 'line': line}" %}
+WITH judged AS (
+    SELECT r.file, r.line, r.id, r.partition, r.evidence_run_id, f.content_key, f.bands
+    FROM {{ rows }} AS r
+    JOIN text_fingerprints AS f ON f.partition = r.partition AND f.run_id = r.evidence_run_id
+    WHERE r.outcome = 'exported'
+),
+old AS (
+    SELECT id, content_key, bands FROM existing_fingerprints WHERE file = {{ lit(output_file) }}
+),
+exact AS (
+    SELECT j.*,
+{%- if gates.duplicate_content %}
+        o.id AS repeats_old,
+        CASE WHEN first.k < {'file': j.file, 'line': j.line} THEN first.id END AS repeats_new
+{%- else %}
+        NULL::VARCHAR AS repeats_old, NULL::VARCHAR AS repeats_new
+{%- endif %}
+    FROM judged AS j
+{%- if gates.duplicate_content %}
+    LEFT JOIN (SELECT content_key, min(id) AS id FROM old GROUP BY content_key) AS o USING (content_key)
+    LEFT JOIN (
+        SELECT content_key, arg_min(id, {{ order_key }}) AS id, min({{ order_key }}) AS k
+        FROM judged GROUP BY content_key
+    ) AS first USING (content_key)
+{%- endif %}
+),
+{%- if gates.near_duplicate %}
+nodes AS (
+    -- the texts the near-duplicate gate compares: this run's representatives (ord > 0, in
+    -- input order) and the earlier runs' rows (ord 0: already exported)
+    SELECT id, 0 AS ord, bands FROM old
+    UNION ALL
+    SELECT id, row_number() OVER (ORDER BY file, line) AS ord, bands
+    FROM exact WHERE repeats_old IS NULL AND repeats_new IS NULL
+),
+band_keys AS (
+    SELECT id, ord, unnest(bands) AS band FROM nodes
+),
+candidates AS (
+    SELECT DISTINCT a.id AS earlier, b.id AS later, a.ord AS earlier_ord, b.ord AS later_ord
+    FROM band_keys AS a
+    JOIN band_keys AS b ON a.band = b.band AND b.ord > 0 AND a.ord < b.ord
+),
+candidate_texts AS (
+    -- the shingles of the texts that take part in a candidate pair, and only of those
+    SELECT id, text_shingles(text_words(text)) AS shingles
+    FROM (
+        SELECT j.id, {{ 'coalesce(s.redacted, e.text)' if redact_secrets else 'e.text' }} AS text
+        FROM judged AS j
+        JOIN evidence AS e ON e.partition = j.partition AND e.run_id = j.evidence_run_id
+{%- if redact_secrets %}
+        LEFT JOIN text_secrets AS s ON s.partition = j.partition AND s.run_id = j.evidence_run_id
+{%- endif %}
+        WHERE j.id IN (SELECT later FROM candidates UNION ALL SELECT earlier FROM candidates)
+        UNION ALL
+        SELECT id, CASE WHEN content IS NOT NULL THEN content ELSE response END
+        FROM {{ output_rows('output_paths', "{'id': 'VARCHAR', 'content': 'VARCHAR', 'response': 'VARCHAR'}", filename=true) }}
+        WHERE substr(filename, length(getvariable('root_prefix')) + 1) = {{ lit(output_file) }}
+            AND id IN (SELECT earlier FROM candidates WHERE earlier_ord = 0)
+    )
+),
+edges AS (
+    SELECT c.earlier, c.later, c.earlier_ord, c.later_ord, jaccard(a.shingles, b.shingles) AS similarity
+    FROM candidates AS c
+    JOIN candidate_texts AS a ON a.id = c.earlier
+    JOIN candidate_texts AS b ON b.id = c.later
+    WHERE jaccard(a.shingles, b.shingles) >= {{ lit(near_duplicate_threshold) }}
+),
+settled AS (
+    -- greedy in input order: exported unless close to an earlier exported text
+    WITH RECURSIVE st(id, exported) USING KEY (id) AS (
+        SELECT id, CASE WHEN ord = 0 OR id NOT IN (SELECT later FROM edges) THEN true END FROM nodes
+        UNION
+        SELECT u.id, NOT bool_or(coalesce(s.exported, false))
+        FROM recurring.st AS u
+        JOIN edges AS e ON e.later = u.id
+        JOIN recurring.st AS s ON s.id = e.earlier
+        WHERE u.exported IS NULL
+        GROUP BY u.id
+        HAVING bool_or(coalesce(s.exported, false)) OR bool_and(s.exported IS NOT NULL)
+    )
+    SELECT * FROM st
+),
+near AS (
+    SELECT e.later AS id,
+        arg_min(e.earlier, {'ord': e.earlier_ord, 'id': e.earlier}) AS close_to,
+        arg_min(e.similarity, {'ord': e.earlier_ord, 'id': e.earlier}) AS similarity
+    FROM edges AS e
+    JOIN settled AS s ON s.id = e.earlier AND s.exported
+    JOIN settled AS l ON l.id = e.later AND NOT l.exported
+    GROUP BY e.later
+),
+{%- endif %}
+verdicts AS (
+    SELECT x.file, x.line,
+{%- if gates.near_duplicate %}
+        CASE
+            WHEN x.repeats_old IS NOT NULL THEN 'duplicate_content'
+            WHEN x.repeats_new IS NOT NULL AND rn.id IS NULL THEN 'duplicate_content'
+            WHEN coalesce(n.id, rn.id) IS NOT NULL THEN 'near_duplicate'
+        END AS reason,
+        CASE
+            WHEN x.repeats_old IS NOT NULL THEN ['same content as ' || x.repeats_old]
+            WHEN x.repeats_new IS NOT NULL AND rn.id IS NULL THEN ['same content as ' || x.repeats_new]
+            WHEN n.id IS NOT NULL THEN ['near duplicate of ' || n.close_to || ' (similarity ' || round(n.similarity, 2) || ')']
+            WHEN rn.id IS NOT NULL THEN ['near duplicate of ' || rn.close_to || ' (similarity ' || round(rn.similarity, 2) || ')']
+        END AS errors
+    FROM exact AS x
+    LEFT JOIN near AS n ON n.id = x.id
+    LEFT JOIN near AS rn ON rn.id = x.repeats_new
+{%- else %}
+        CASE WHEN coalesce(x.repeats_old, x.repeats_new) IS NOT NULL THEN 'duplicate_content' END AS reason,
+        ['same content as ' || coalesce(x.repeats_old, x.repeats_new)] AS errors
+    FROM exact AS x
+{%- endif %}
+)
+SELECT r.* REPLACE (
+        CASE WHEN v.reason IS NOT NULL THEN 'quarantined' ELSE r.outcome END AS outcome,
+        coalesce(v.reason, r.reason) AS reason,
+        CASE WHEN v.reason IS NOT NULL THEN v.errors ELSE r.errors END AS errors,
+        -- the quarantine row carries the scored record, as the exporter's own gates do
+        CASE WHEN v.reason IS NOT NULL THEN NULL ELSE r.quarantine_source END AS quarantine_source)
+FROM {{ rows }} AS r
+LEFT JOIN (SELECT * FROM verdicts WHERE reason IS NOT NULL) AS v ON v.file = r.file AND v.line = r.line
+{% endif %}
+{%- endmacro %}

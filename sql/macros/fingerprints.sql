@@ -1,0 +1,39 @@
+{#-
+  Jinja macro: the duplicate-gate fingerprints of the texts in `source` (a relation with
+  the columns `keys` and `text`), one row per text with
+      content_key   SPEC 12.4: the digest of the whitespace-normalised text
+      bands         SPEC 12.5 candidates: 8 LSH band keys of a 32-value MinHash signature
+  The signature is one-permutation MinHash (each shingle hashed once, the minimum kept per
+  one of 32 hash ranges, empty ranges filled from the next full one), so a text costs one
+  hash per shingle instead of 32. A band is 4 values: two texts of Jaccard similarity s
+  share at least one of the 8 bands with probability about 1 - (1 - s^4)^8: 99.98 % at
+  0.9, 98.5 % at 0.8, 40 % at 0.5, under 1 % at 0.25. Candidates are only candidates:
+  the gate compares their shingles exactly (BENCHMARKS.md measures recall and candidates).
+-#}
+{% macro fingerprints(source, keys) -%}
+{% set k = keys | join(', ') %}
+WITH t AS (
+    SELECT {{ k }}, content_key(text) AS content_key, list_transform(text_words(text), lambda x: hash(x)) AS wh
+    FROM {{ source }}
+),
+shingles AS (
+    SELECT {{ k }}, unnest(CASE WHEN len(wh) < 5 THEN [hash(wh)]
+        ELSE list_transform(list_zip(wh, wh[2:], wh[3:], wh[4:], wh[5:], true), lambda z: hash(z)) END) AS h
+    FROM t
+),
+ranges AS (
+    SELECT {{ k }}, list({'b': b, 'm': m} ORDER BY b) AS bl
+    FROM (SELECT {{ k }}, h % 32 AS b, min(h) AS m FROM shingles GROUP BY ALL)
+    GROUP BY ALL
+),
+signatures AS (
+    SELECT {{ k }}, list_transform(range(32),
+        lambda i: coalesce(list_filter(bl, lambda x: x.b >= i)[1].m, bl[1].m)) AS sig
+    FROM ranges
+)
+SELECT t.{{ keys | join(', t.') }}, t.content_key,
+    list_transform(range(8), lambda j: hash(j, s.sig[4 * j + 1], s.sig[4 * j + 2], s.sig[4 * j + 3], s.sig[4 * j + 4]))
+        AS bands
+FROM t
+JOIN signatures AS s USING ({{ k }})
+{%- endmacro %}

@@ -1,0 +1,23 @@
+-- SPEC 12.4 and 12.5: the rows already in the dataset files count as earlier than every
+-- record of this run. Their texts (RAG content, SFT response, preference chosen and
+-- rejected) fingerprinted like this run's.
+{% from 'macros/output_rows.sql' import output_rows %}
+{% from 'macros/fingerprints.sql' import fingerprints %}
+{% set rows %}
+(
+    SELECT substr(filename, length(getvariable('root_prefix')) + 1) AS file, id,
+        CASE WHEN content IS NOT NULL THEN content ELSE response END AS text, chosen, rejected
+    FROM {{ output_rows('output_paths',
+        "{'id': 'VARCHAR', 'content': 'VARCHAR', 'response': 'VARCHAR', 'chosen': 'VARCHAR', 'rejected': 'VARCHAR'}",
+        filename=true) }}
+)
+{% endset %}
+WITH texts AS (
+    SELECT file, id, text FROM {{ rows }} WHERE text IS NOT NULL AND NOT starts_with(file, 'exports/quarantine/')
+)
+SELECT f.*, NULL::HUGEINT AS chosen_key, NULL::HUGEINT AS rejected_key
+FROM ({{ fingerprints('texts', ['file', 'id']) }}) AS f
+UNION ALL
+SELECT file, id, NULL, NULL, content_key(chosen), content_key(rejected)
+FROM {{ rows }}
+WHERE chosen IS NOT NULL AND rejected IS NOT NULL AND NOT starts_with(file, 'exports/quarantine/')
