@@ -34,8 +34,10 @@ def audit(root: Path) -> HealthReport:
     con = connect()  # in memory, and no spill directory: health writes nothing
     try:
         set_inputs(con, lake, existing)
-        project.run(con, ["health_violations"])
-        cur = con.execute("SELECT file, line, check_name, message FROM health_violations")
+        project.run(con, ["health_violations", "health_safety_violations"])
+        cur = con.execute("SELECT file, line, check_name, message FROM health_violations UNION ALL "
+                          "SELECT file, line, check_name, message FROM health_safety_violations "
+                          "ORDER BY file, line, check_name")
         violations = [dict(zip(("file", "line", "check", "message"), row, strict=True))
                       for row in cur.fetchall()]
     finally:

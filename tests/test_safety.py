@@ -356,3 +356,24 @@ def test_bad_gate_flags_are_one_line_errors(lakehouse: Path, tmp_path: Path) -> 
         p = run_cli("export-all", "--root", str(lakehouse), "--recorded-at", RECORDED_AT, *flags, check=False)
         assert p.returncode == 2, flags
         assert len(p.stderr.strip().splitlines()) == 1, p.stderr
+
+
+# -- 12.6 health audits rows exported before the gates ------------------------------------
+
+def test_health_finds_old_rows_a_gate_would_now_refuse(lakehouse: Path) -> None:
+    text = filler(1)
+    lake_of(lakehouse, {"key": filler(2) + " " + SECRETS["github_token"], "a": text, "b": text + " ",
+                        "ok": filler(3)})
+    export_json(lakehouse, "export-all", "--no-safety-gates")
+    p = run_cli("health", "--root", str(lakehouse), "--json", check=False)
+    assert p.returncode == 1
+    found = {(v["file"], v["line"], v["check"]) for v in json.loads(p.stdout)["violations"]}
+    assert found == {(f, line, check) for f in (RAG, SFT)
+                     for line, check in ((0, "secret_detected"), (2, "duplicate_content"))}
+    assert SECRETS["github_token"] not in p.stdout
+    # exported with the gates on, the same lakehouse is healthy
+    clean = lakehouse.parent / "clean"
+    lake_of(clean, {"key": filler(2) + " " + SECRETS["github_token"], "a": text, "b": text + " ",
+                    "ok": filler(3)})
+    export_json(clean)
+    assert run_cli("health", "--root", str(clean), check=False).returncode == 0

@@ -18,7 +18,8 @@
                           'source_provenance', 'recorded_at'] %}
 {% set reasons = ['missing_provenance', 'missing_source_run_id', 'empty_content', 'schema_violation',
     'unsafe_sft_category', 'unsafe_rag_category', 'invalid_preference_pairing', 'hallucinated_file_path',
-    'duplicate_id', 'self_pairing', 'category_disallowed'] %}
+    'duplicate_id', 'self_pairing', 'category_disallowed',
+    'secret_detected', 'duplicate_content', 'near_duplicate', 'benchmark_contamination'] %}
 WITH physical AS (
     SELECT file, line, body, max(line) OVER (PARTITION BY file) AS last_line
     FROM {{ physical_lines('output_paths') }} AS p
@@ -107,7 +108,7 @@ checks AS (
         CASE WHEN 'exports/quarantine/' || coalesce(json_string(json_extract(body, '$.exporter')), '') || '.jsonl' <> file
             THEN 'exporter does not match the file' END,
         CASE WHEN NOT coalesce(list_contains({{ lit(reasons) }}, json_string(json_extract(body, '$.reason'))), false)
-            THEN 'reason is not one of the 11 quarantine reasons' END,
+            THEN 'reason is not one of the 15 quarantine reasons' END,
         CASE WHEN coalesce(len(json_strings(json_extract(body, '$.errors'))), 0) = 0
             THEN 'errors must be a non-empty array of strings' END,
         CASE WHEN json_string(json_extract(body, '$.input.file')) IS NULL
