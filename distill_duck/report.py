@@ -24,6 +24,7 @@ TEMPLATES = Path(__file__).resolve().parent / "templates"
 CHARTS = {
     "report_category_mix": "Scored records by category",
     "report_quarantine_reasons": "Quarantined rows by exporter and reason",
+    "report_safety_gates": "Refused by the safety gates, by gate and exporter",
     "report_exports_by_source": "Exported rows by dataset and source class",
     "report_input_errors": "Input errors per partition file",
 }

@@ -377,3 +377,13 @@ def test_health_finds_old_rows_a_gate_would_now_refuse(lakehouse: Path) -> None:
                     "ok": filler(3)})
     export_json(clean)
     assert run_cli("health", "--root", str(clean), check=False).returncode == 0
+
+
+def test_the_report_charts_refusals_by_gate(lakehouse: Path) -> None:
+    text = filler(1)
+    lake_of(lakehouse, {"key": filler(2) + " " + SECRETS["jwt"], "a": text, "b": text})
+    export_json(lakehouse)
+    run_cli("report", "--root", str(lakehouse))
+    html = (lakehouse / "reports/distillation/report.html").read_text()
+    chart = html[html.index("Refused by the safety gates"):]
+    assert "secret_detected" in chart and "duplicate_content" in chart
