@@ -71,10 +71,10 @@ def bare_scan(root: Path) -> float:
     return statistics.median(passes[1:])
 
 
-def export_all(root: Path) -> tuple[float, float, dict]:
+def export_all(root: Path, *flags: str) -> tuple[float, float, dict]:
     """(seconds, peak RSS in MiB, summary) of one `distill-duck export-all` subprocess."""
     cmd = [sys.executable, "-m", "distill_duck", "export-all", "--root", str(root),
-           "--recorded-at", RECORDED_AT, "--json"]
+           "--recorded-at", RECORDED_AT, "--json", *flags]
     started = time.perf_counter()
     p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=HERE.parent)
     out = p.stdout.read() if p.stdout else b""
@@ -180,6 +180,35 @@ def new_day(root: Path, runs: int) -> tuple[float, float]:
     return t, rss
 
 
+# the models of each safety gate (SPEC 12), as the receipt times them
+GATE_MODELS = {
+    "secrets": ("text_secrets",),
+    "exact + near duplicates": ("text_fingerprints", "existing_fingerprints"),
+}
+
+
+def safety_gates(root: Path, repeat: int) -> None:
+    """A first export-all with the default safety gates and with --no-safety-gates, and the
+    time of each gate's own models (the receipt's timings)."""
+    times: dict[str, float] = {}
+    for name, flags in (("on", ()), ("off", ("--no-safety-gates",))):
+        samples = []
+        for _ in range(repeat):
+            clean_outputs(root)
+            samples.append(export_all(root, *flags)[0])
+        times[name] = median_of(samples)
+        if name == "on":
+            receipt = max((root / "reports" / "distillation").glob("*/receipt.json"), key=lambda p: p.stat().st_mtime)
+            models = json.loads(receipt.read_text())["timings_ms"]["models"]
+            decisions = sum(models.get(m, 0) for m in ("rag_decisions", "sft_decisions", "preference_decisions"))
+            costs = {gate: sum(models.get(m, 0) for m in ms) / 1000 for gate, ms in GATE_MODELS.items()}
+    print(f"\nsafety gates on {root.name}: export-all {times['on']:.2f} s with the default gates, "
+          f"{times['off']:.2f} s with --no-safety-gates: +{100 * (times['on'] / times['off'] - 1):.0f} % "
+          "(target <= 25 %)")
+    print("  " + "; ".join(f"{gate} {s:.2f} s" for gate, s in costs.items())
+          + f"; the three decision models (gates and the duplicate checks) {decisions / 1000:.2f} s")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -204,6 +233,7 @@ def main() -> int:
         growth = (big["export_all_s"] / small["export_all_s"]) / (big["records"] / small["records"])
         print(f"\nscaling {small['runs']:,} -> {big['runs']:,} runs: time grew {growth:.2f}x as fast as the"
               " records (1.00 = linear)")
+    safety_gates(corpus(sorted(args.runs)[-1], args.corpus_dir), args.repeat)
     if args.hot_task:
         hot = hot_task_corpus(args.corpus_dir, hot=True, n=args.hot_task)
         ordinary = hot_task_corpus(args.corpus_dir, hot=False, n=args.hot_task)
