@@ -68,7 +68,7 @@ DECOYS = [
     "![chart](data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk)",
     "connect to postgres://db.internal:5432/app as user admin",
     "the task-sk-aaaaaaaaaaaaaaaaaaaaaaaaaaaa id is not a key (preceded by a dash)",
-    "XAKIAQ3EXAMPLE7XK2PLM is inside a longer word",
+    "XAKIAZ9EXAMPLE7XK2PLQ is inside a longer word",
     "api_key = os.environ['OPENAI_API_KEY']  # read it from the environment",
 ]
 # where a secret may sit: prose, a code block, JSON, a URL query
