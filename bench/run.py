@@ -198,9 +198,11 @@ def safety_gates(root: Path, repeat: int) -> None:
             samples.append(export_all(root, *flags)[0])
         times[name] = median_of(samples)
         if name == "on":
-            receipt = max((root / "reports" / "distillation").glob("*/receipt.json"), key=lambda p: p.stat().st_mtime)
+            receipts = (root / "reports" / "distillation").glob("*/receipt.json")
+            receipt = max(receipts, key=lambda p: p.stat().st_mtime)
             models = json.loads(receipt.read_text())["timings_ms"]["models"]
-            decisions = sum(models.get(m, 0) for m in ("rag_decisions", "sft_decisions", "preference_decisions"))
+            decisions = sum(models.get(m, 0) for m in ("rag_decisions", "sft_decisions",
+                                                         "preference_decisions"))
             costs = {gate: sum(models.get(m, 0) for m in ms) / 1000 for gate, ms in GATE_MODELS.items()}
     print(f"\nsafety gates on {root.name}: export-all {times['on']:.2f} s with the default gates, "
           f"{times['off']:.2f} s with --no-safety-gates: +{100 * (times['on'] / times['off'] - 1):.0f} % "

@@ -103,7 +103,8 @@ def _fraction(value: str) -> float:
     except ValueError:
         f = -1.0
     if not 0 < f <= 1:
-        raise argparse.ArgumentTypeError(f"--near-duplicate-threshold must be a number in (0, 1], not {value!r}")
+        raise argparse.ArgumentTypeError(
+            f"--near-duplicate-threshold must be a number in (0, 1], not {value!r}")
     return f
 
 

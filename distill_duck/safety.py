@@ -15,8 +15,13 @@ from typing import Any
 from distill_duck.errors import UsageError
 
 # SPEC 12, in the order the gates run (the quarantine reason each one gives)
-GATES = ("secret_detected", "hallucinated_file_path", "benchmark_contamination",
-         "duplicate_content", "near_duplicate")
+GATES = (
+    "secret_detected",
+    "hallucinated_file_path",
+    "benchmark_contamination",
+    "duplicate_content",
+    "near_duplicate",
+)
 
 
 @dataclass(frozen=True)
@@ -36,7 +41,8 @@ class SafetyGates:
         """Which gates run: 12.1, 12.4 and 12.5 by default; 12.2 and 12.3 with their data."""
         return {
             "secret_detected": self.enabled and self.secrets,
-            "hallucinated_file_path": self.enabled and (self.repo_manifest is not None or self.repo is not None),
+            "hallucinated_file_path": self.enabled
+            and (self.repo_manifest is not None or self.repo is not None),
             "benchmark_contamination": self.enabled and bool(self.decontaminate),
             "duplicate_content": self.enabled and self.duplicates,
             "near_duplicate": self.enabled and self.near_duplicates,
@@ -56,11 +62,20 @@ class SafetyGates:
         """Every gate with its settings, as the run summary, the receipt and `runs` record them."""
         on = self.on()
         return {
-            "secret_detected": {"on": on["secret_detected"], "redact": on["secret_detected"] and self.redact_secrets},
-            "hallucinated_file_path": {"on": on["hallucinated_file_path"], "repo_manifest": self.repo_manifest,
-                                       "repo": self.repo},
-            "benchmark_contamination": {"on": on["benchmark_contamination"], "files": list(self.decontaminate),
-                                        "ngram": self.decontaminate_ngram},
+            "secret_detected": {
+                "on": on["secret_detected"],
+                "redact": on["secret_detected"] and self.redact_secrets,
+            },
+            "hallucinated_file_path": {
+                "on": on["hallucinated_file_path"],
+                "repo_manifest": self.repo_manifest,
+                "repo": self.repo,
+            },
+            "benchmark_contamination": {
+                "on": on["benchmark_contamination"],
+                "files": list(self.decontaminate),
+                "ngram": self.decontaminate_ngram,
+            },
             "duplicate_content": {"on": on["duplicate_content"]},
             "near_duplicate": {"on": on["near_duplicate"], "threshold": float(self.near_duplicate_threshold)},
         }
@@ -68,14 +83,20 @@ class SafetyGates:
     def check(self) -> None:
         """Refuse settings that cannot work, naming the flag (SPEC 11: exit 2)."""
         if self.repo_manifest is not None and not Path(self.repo_manifest).is_file():
-            raise UsageError(f"--repo-manifest {self.repo_manifest!r} is not a file; "
-                             "pass a file with one repository path per line (as `git ls-files` prints)")
+            raise UsageError(
+                f"--repo-manifest {self.repo_manifest!r} is not a file; "
+                "pass a file with one repository path per line (as `git ls-files` prints)"
+            )
         for f in self.decontaminate:
             if not Path(f).is_file():
-                raise UsageError(f"--decontaminate {f!r} is not a file; pass evaluation files "
-                                 "(.jsonl: one JSON object a line; any other: one item a line)")
+                raise UsageError(
+                    f"--decontaminate {f!r} is not a file; pass evaluation files "
+                    "(.jsonl: one JSON object a line; any other: one item a line)"
+                )
         if not 0 < self.near_duplicate_threshold <= 1:
-            raise UsageError(f"--near-duplicate-threshold must be in (0, 1], not {self.near_duplicate_threshold}")
+            raise UsageError(
+                f"--near-duplicate-threshold must be in (0, 1], not {self.near_duplicate_threshold}"
+            )
         if self.decontaminate_ngram < 1:
             raise UsageError(f"--decontaminate-ngram must be at least 1, not {self.decontaminate_ngram}")
         if self.repo is not None:
@@ -101,6 +122,8 @@ def tracked_files(repo: Path) -> list[str]:
     except FileNotFoundError as e:
         raise UsageError("--repo needs git on PATH; install git or pass --repo-manifest FILE") from e
     if p.returncode != 0:
-        raise UsageError(f"--repo {str(repo)!r} is not a git work tree; pass a checkout's folder "
-                         "or --repo-manifest FILE with one path per line")
+        raise UsageError(
+            f"--repo {str(repo)!r} is not a git work tree; pass a checkout's folder "
+            "or --repo-manifest FILE with one path per line"
+        )
     return [name for name in p.stdout.decode("utf-8", "replace").split("\0") if name]

@@ -11,14 +11,26 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import RECORDED_AT, evidence, export_json, output_rows, run_cli, scored, write_partition
+from tests.conftest import RECORDED_AT, evidence, output_rows, run_cli, scored, write_partition
+from tests.conftest import export_json as export_run
+
+
+def export_json(root: Path, command: str = "export-all", *flags: str) -> dict:
+    """An export run with the safety gates as the flags set them (on by default)."""
+    return export_run(root, command, *flags, gates=True)
+
 
 PART = "2026/04/27/scrum_reviews.jsonl"
-RAG, SFT, PREF = ("exports/rag/playbooks.jsonl", "exports/sft/instruction_response.jsonl",
-                  "exports/preference/chosen_rejected.jsonl")
+RAG, SFT, PREF = (
+    "exports/rag/playbooks.jsonl",
+    "exports/sft/instruction_response.jsonl",
+    "exports/preference/chosen_rejected.jsonl",
+)
 Q_RAG, Q_SFT, Q_PREF = (f"exports/quarantine/{e}.jsonl" for e in ("rag", "sft", "preference"))
-WORDS = ("alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi omicron pi rho "
-         "sigma tau upsilon phi chi psi omega cache shard index vector memory lock schema").split()
+WORDS = (
+    "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi omicron pi rho "
+    "sigma tau upsilon phi chi psi omega cache shard index vector memory lock schema"
+).split()
 
 
 def filler(seed: int, n: int = 60) -> str:
@@ -27,14 +39,31 @@ def filler(seed: int, n: int = 60) -> str:
     return " ".join(rng.choice(WORDS) + str(rng.randrange(1000)) for _ in range(n))
 
 
-def lake_of(root: Path, texts: dict[str, str], categories: dict[str, str] | None = None,
-            tasks: dict[str, str] | None = None, **evidence_extra: dict) -> None:
+def lake_of(
+    root: Path,
+    texts: dict[str, str],
+    categories: dict[str, str] | None = None,
+    tasks: dict[str, str] | None = None,
+    **evidence_extra: dict,
+) -> None:
     categories, tasks = categories or {}, tasks or {}
-    write_partition(root, "evidence", PART, [
-        evidence(rid, text, **({"task_id": tasks[rid]} if rid in tasks else {}), **evidence_extra.get(rid, {}))
-        for rid, text in texts.items()])
-    write_partition(root, "scored-runs", PART, [
-        scored(rid, categories.get(rid, "accepted"), task=tasks.get(rid)) for rid in texts])
+    write_partition(
+        root,
+        "evidence",
+        PART,
+        [
+            evidence(
+                rid, text, **({"task_id": tasks[rid]} if rid in tasks else {}), **evidence_extra.get(rid, {})
+            )
+            for rid, text in texts.items()
+        ],
+    )
+    write_partition(
+        root,
+        "scored-runs",
+        PART,
+        [scored(rid, categories.get(rid, "accepted"), task=tasks.get(rid)) for rid in texts],
+    )
 
 
 def reasons(root: Path, rel: str) -> dict[str, str]:
@@ -77,8 +106,10 @@ WRAPPERS = ["note {} here", "```\nexport KEY={}\n```", '{{"token": "{}"}}', "htt
 
 @pytest.mark.parametrize("wrapper", WRAPPERS)
 def test_every_secret_shape_is_quarantined_wherever_it_sits(lakehouse: Path, wrapper: str) -> None:
-    texts = {f"s{i}": filler(i) + "\n" + wrapper.format(value) + "\n" + filler(100 + i)
-             for i, value in enumerate(SECRETS.values())}
+    texts = {
+        f"s{i}": filler(i) + "\n" + wrapper.format(value) + "\n" + filler(100 + i)
+        for i, value in enumerate(SECRETS.values())
+    }
     lake_of(lakehouse, texts)
     summary = export_json(lakehouse)
     kinds = [k.strip() for k in SECRETS]
@@ -128,16 +159,24 @@ def test_redact_secrets_exports_redacted_rows_with_the_same_ids(lakehouse: Path,
 
 
 def test_a_preference_pair_whose_rejected_text_leaks_a_key(lakehouse: Path) -> None:
-    lake_of(lakehouse, {"a": filler(1), "r": filler(2) + " " + SECRETS["slack_token"]},
-            categories={"r": "rejected"}, tasks={"a": "t:x", "r": "t:x"})
+    lake_of(
+        lakehouse,
+        {"a": filler(1), "r": filler(2) + " " + SECRETS["slack_token"]},
+        categories={"r": "rejected"},
+        tasks={"a": "t:x", "r": "t:x"},
+    )
     summary = export_json(lakehouse)
     assert summary["preference"]["quarantine_by_reason"] == {"secret_detected": 1}
     (row,) = output_rows(lakehouse, Q_PREF)
     assert row["source_record"] == {"task_id": "t:x", "chosen_run_id": "a", "rejected_run_id": "r"}
     assert any("slack_token" in e for e in row["errors"])
     redacted = lakehouse.parent / "redacted"
-    lake_of(redacted, {"a": filler(1), "r": filler(2) + " " + SECRETS["slack_token"]},
-            categories={"r": "rejected"}, tasks={"a": "t:x", "r": "t:x"})
+    lake_of(
+        redacted,
+        {"a": filler(1), "r": filler(2) + " " + SECRETS["slack_token"]},
+        categories={"r": "rejected"},
+        tasks={"a": "t:x", "r": "t:x"},
+    )
     summary = export_json(redacted, "export-all", "--redact-secrets")
     assert summary["preference"]["records_redacted"] == 1
     (pair,) = output_rows(redacted, PREF)
@@ -154,14 +193,18 @@ def test_no_secret_gate_turns_only_that_gate_off(lakehouse: Path) -> None:
 
 # -- 12.2 file paths --------------------------------------------------------------------
 
+
 def test_hallucinated_file_paths_against_a_manifest(lakehouse: Path) -> None:
     manifest = lakehouse.parent / "manifest.txt"
     manifest.write_text("./crates/real.rs\n\nsrc/lib.rs\r\n")
-    lake_of(lakehouse, {"ok": filler(1), "dot": filler(2), "bad": filler(3), "none": filler(4)},
-            ok={"source_files": ["crates/real.rs", "src/lib.rs"]},
-            dot={"source_files": ["./crates/real.rs"]},
-            bad={"source_files": ["crates/real.rs", "crates/invented.rs", 7]},
-            none={"source_files": None})
+    lake_of(
+        lakehouse,
+        {"ok": filler(1), "dot": filler(2), "bad": filler(3), "none": filler(4)},
+        ok={"source_files": ["crates/real.rs", "src/lib.rs"]},
+        dot={"source_files": ["./crates/real.rs"]},
+        bad={"source_files": ["crates/real.rs", "crates/invented.rs", 7]},
+        none={"source_files": None},
+    )
     summary = export_json(lakehouse, "export-all", "--repo-manifest", str(manifest))
     for exporter, q in (("rag", Q_RAG), ("sft", Q_SFT)):
         assert summary[exporter]["quarantine_by_reason"] == {"hallucinated_file_path": 1}
@@ -178,8 +221,12 @@ def test_repo_reads_the_tracked_files_of_a_work_tree(lakehouse: Path, tmp_path: 
     (repo / "untracked.rs").write_text("\n")
     subprocess.run(["git", "init", "-q", str(repo)], check=True)
     subprocess.run(["git", "-C", str(repo), "add", "crates/a.rs"], check=True)
-    lake_of(lakehouse, {"a": filler(1), "u": filler(2)},
-            a={"source_files": ["crates/a.rs"]}, u={"source_files": ["untracked.rs"]})
+    lake_of(
+        lakehouse,
+        {"a": filler(1), "u": filler(2)},
+        a={"source_files": ["crates/a.rs"]},
+        u={"source_files": ["untracked.rs"]},
+    )
     summary = export_json(lakehouse, "export-all", "--repo", str(repo))
     assert reasons(lakehouse, Q_RAG) == {"u": "hallucinated_file_path"}
     assert summary["rag"]["safety_gates"]["hallucinated_file_path"]["on"] is True
@@ -195,18 +242,28 @@ def test_repo_that_is_not_a_work_tree_is_a_one_line_error(lakehouse: Path, tmp_p
 
 # -- 12.3 benchmark contamination -------------------------------------------------------
 
+
 def test_a_shared_13_gram_is_contamination_and_12_words_are_not(lakehouse: Path, tmp_path: Path) -> None:
     item = "the quick brown fox jumps over the lazy dog near the river bank today at noon"
     words = item.split()
     evals = tmp_path / "evals.jsonl"
     evals.write_text(json.dumps({"question": "q1 short", "answer": item, "n": 3}) + "\n" + "not json\n")
     plain = tmp_path / "evals.txt"
-    plain.write_text("\n\nan unrelated line of plain text that is long enough to count for thirteen words ok\n")
-    lake_of(lakehouse, {
-        "c13": filler(1) + " " + " ".join(words[2:15]).upper() + ",\n" + filler(2),   # 13 words, case and punctuation differ
-        "c12": filler(3) + " " + " ".join(words[2:14]) + " " + filler(4),            # 12 words only
-        "txt": filler(5) + " An unrelated line of plain-text that is long enough to count for thirteen",
-    })
+    plain.write_text(
+        "\n\nan unrelated line of plain text that is long enough to count for thirteen words ok\n"
+    )
+    lake_of(
+        lakehouse,
+        {
+            "c13": filler(1)
+            + " "
+            + " ".join(words[2:15]).upper()
+            + ",\n"
+            + filler(2),  # 13 words, case and punctuation differ
+            "c12": filler(3) + " " + " ".join(words[2:14]) + " " + filler(4),  # 12 words only
+            "txt": filler(5) + " An unrelated line of plain-text that is long enough to count for thirteen",
+        },
+    )
     summary = export_json(lakehouse, "export-all", "--decontaminate", str(evals), str(plain))
     assert reasons(lakehouse, Q_RAG) == {"c13": "benchmark_contamination", "txt": "benchmark_contamination"}
     rows = {r["source_record"]["evidence_run_id"]: r for r in output_rows(lakehouse, Q_SFT)}
@@ -222,14 +279,18 @@ def test_a_shared_13_gram_is_contamination_and_12_words_are_not(lakehouse: Path,
 
 # -- 12.4 exact duplicates ----------------------------------------------------------------
 
+
 def test_exact_duplicates_after_whitespace_normalisation(lakehouse: Path) -> None:
     base = filler(1, 30)
-    lake_of(lakehouse, {
-        "first": base,
-        "spaces": "  " + base.replace(" ", " \t\u00a0 ", 5) + "\u3000\n",
-        "case": base.upper(),  # not the same content (but a near duplicate)
-        "other": filler(2),
-    })
+    lake_of(
+        lakehouse,
+        {
+            "first": base,
+            "spaces": "  " + base.replace(" ", " \t\u00a0 ", 5) + "\u3000\n",
+            "case": base.upper(),  # not the same content (but a near duplicate)
+            "other": filler(2),
+        },
+    )
     summary = export_json(lakehouse, "export-all", "--no-near-duplicate-gate")
     assert summary["rag"]["quarantine_by_reason"] == {"duplicate_content": 1}
     first_id = output_rows(lakehouse, RAG)[0]["id"]
@@ -252,21 +313,34 @@ def test_a_row_repeating_one_exported_by_an_earlier_run(lakehouse: Path) -> None
 
 def test_a_refused_record_never_wins_a_duplicate_check(lakehouse: Path) -> None:
     text = filler(9)
-    lake_of(lakehouse, {"leaky": text + " " + SECRETS["stripe_key"], "clean": text + " " + SECRETS["stripe_key"],
-                        "rejected": filler(10), "later": filler(10)},
-            categories={"rejected": "rejected"})
+    lake_of(
+        lakehouse,
+        {
+            "leaky": text + " " + SECRETS["stripe_key"],
+            "clean": text + " " + SECRETS["stripe_key"],
+            "rejected": filler(10),
+            "later": filler(10),
+        },
+        categories={"rejected": "rejected"},
+    )
     export_json(lakehouse)
     # both leak: both secret_detected, neither a duplicate of the other
-    assert reasons(lakehouse, Q_RAG) == {"leaky": "secret_detected", "clean": "secret_detected",
-                                         "rejected": "category_disallowed"}
+    assert reasons(lakehouse, Q_RAG) == {
+        "leaky": "secret_detected",
+        "clean": "secret_detected",
+        "rejected": "category_disallowed",
+    }
     assert [r["source_run_id"] for r in output_rows(lakehouse, RAG)] == ["later"]
 
 
 # -- 12.5 near duplicates -----------------------------------------------------------------
 
+
 def shingles(text: str) -> set[str]:
     words = re.findall(r"[^\W_]+", text.lower())
-    return {" ".join(words)} if len(words) < 5 else {" ".join(words[i:i + 5]) for i in range(len(words) - 4)}
+    return (
+        {" ".join(words)} if len(words) < 5 else {" ".join(words[i : i + 5]) for i in range(len(words) - 4)}
+    )
 
 
 def jaccard(a: str, b: str) -> float:
@@ -296,8 +370,13 @@ def test_near_duplicates_follow_the_exact_similarity_at_the_threshold(lakehouse:
     got = reasons(lakehouse, Q_RAG)
     exported = {r["source_run_id"] for r in output_rows(lakehouse, RAG)}
     for rid, s in sims.items():
-        others = [o for o in exported if o != rid and jaccard(texts[o], texts[rid]) >= 0.8
-                  and list(texts).index(o) < list(texts).index(rid)]
+        others = [
+            o
+            for o in exported
+            if o != rid
+            and jaccard(texts[o], texts[rid]) >= 0.8
+            and list(texts).index(o) < list(texts).index(rid)
+        ]
         if got.get(rid) == "near_duplicate":
             assert s >= 0.8 or others, (rid, s)
         else:
@@ -313,7 +392,9 @@ def test_a_text_close_only_to_a_refused_one_is_exported(lakehouse: Path) -> None
     export_json(lakehouse)
     assert reasons(lakehouse, Q_RAG) == {"b": "near_duplicate"}
     (row,) = output_rows(lakehouse, Q_RAG)
-    assert row["errors"][0].startswith(f"near duplicate of {output_rows(lakehouse, RAG)[0]['id']} (similarity 0.")
+    assert row["errors"][0].startswith(
+        f"near duplicate of {output_rows(lakehouse, RAG)[0]['id']} (similarity 0."
+    )
 
 
 def test_threshold_flag_and_pairs_of_near_identical_texts(lakehouse: Path) -> None:
@@ -321,8 +402,12 @@ def test_threshold_flag_and_pairs_of_near_identical_texts(lakehouse: Path) -> No
     a, b = " ".join(w[0:100]), " ".join(w[15:115])
     s = jaccard(a, b)
     assert 0.6 < s < 0.8
-    lake_of(lakehouse, {"a": a, "b": b, "pc": filler(6), "pr": filler(6) + " one more"},
-            categories={"pr": "rejected"}, tasks={"pc": "t:p", "pr": "t:p"})
+    lake_of(
+        lakehouse,
+        {"a": a, "b": b, "pc": filler(6), "pr": filler(6) + " one more"},
+        categories={"pr": "rejected"},
+        tasks={"pc": "t:p", "pr": "t:p"},
+    )
     summary = export_json(lakehouse, "export-all", "--near-duplicate-threshold", "0.6")
     assert reasons(lakehouse, Q_RAG)["b"] == "near_duplicate"
     assert summary["preference"]["quarantine_by_reason"] == {"near_duplicate": 1}
@@ -344,15 +429,25 @@ def test_no_safety_gates_turns_every_gate_off(lakehouse: Path) -> None:
 def test_gate_settings_reach_the_warehouse_runs_relation(lakehouse: Path) -> None:
     lake_of(lakehouse, {"a": filler(1)})
     export_json(lakehouse, "export-all", "--near-duplicate-threshold", "0.85")
-    p = run_cli("query", "--root", str(lakehouse), "--format", "csv",
-                "SELECT exporter, safety_gates->>'$.near_duplicate.threshold' AS t FROM runs ORDER BY exporter")
+    p = run_cli(
+        "query",
+        "--root",
+        str(lakehouse),
+        "--format",
+        "csv",
+        "SELECT exporter, safety_gates->>'$.near_duplicate.threshold' AS t FROM runs ORDER BY exporter",
+    )
     assert "0.85" in p.stdout
 
 
 def test_bad_gate_flags_are_one_line_errors(lakehouse: Path, tmp_path: Path) -> None:
     lake_of(lakehouse, {"a": filler(1)})
-    for flags in (["--repo-manifest", str(tmp_path / "nope.txt")], ["--decontaminate", str(tmp_path / "x")],
-                  ["--near-duplicate-threshold", "1.5"], ["--decontaminate-ngram", "0"]):
+    for flags in (
+        ["--repo-manifest", str(tmp_path / "nope.txt")],
+        ["--decontaminate", str(tmp_path / "x")],
+        ["--near-duplicate-threshold", "1.5"],
+        ["--decontaminate-ngram", "0"],
+    ):
         p = run_cli("export-all", "--root", str(lakehouse), "--recorded-at", RECORDED_AT, *flags, check=False)
         assert p.returncode == 2, flags
         assert len(p.stderr.strip().splitlines()) == 1, p.stderr
@@ -360,21 +455,28 @@ def test_bad_gate_flags_are_one_line_errors(lakehouse: Path, tmp_path: Path) -> 
 
 # -- 12.6 health audits rows exported before the gates ------------------------------------
 
+
 def test_health_finds_old_rows_a_gate_would_now_refuse(lakehouse: Path) -> None:
     text = filler(1)
-    lake_of(lakehouse, {"key": filler(2) + " " + SECRETS["github_token"], "a": text, "b": text + " ",
-                        "ok": filler(3)})
+    lake_of(
+        lakehouse,
+        {"key": filler(2) + " " + SECRETS["github_token"], "a": text, "b": text + " ", "ok": filler(3)},
+    )
     export_json(lakehouse, "export-all", "--no-safety-gates")
     p = run_cli("health", "--root", str(lakehouse), "--json", check=False)
     assert p.returncode == 1
     found = {(v["file"], v["line"], v["check"]) for v in json.loads(p.stdout)["violations"]}
-    assert found == {(f, line, check) for f in (RAG, SFT)
-                     for line, check in ((0, "secret_detected"), (2, "duplicate_content"))}
+    assert found == {
+        (f, line, check)
+        for f in (RAG, SFT)
+        for line, check in ((0, "secret_detected"), (2, "duplicate_content"))
+    }
     assert SECRETS["github_token"] not in p.stdout
     # exported with the gates on, the same lakehouse is healthy
     clean = lakehouse.parent / "clean"
-    lake_of(clean, {"key": filler(2) + " " + SECRETS["github_token"], "a": text, "b": text + " ",
-                    "ok": filler(3)})
+    lake_of(
+        clean, {"key": filler(2) + " " + SECRETS["github_token"], "a": text, "b": text + " ", "ok": filler(3)}
+    )
     export_json(clean)
     assert run_cli("health", "--root", str(clean), check=False).returncode == 0
 
@@ -385,5 +487,5 @@ def test_the_report_charts_refusals_by_gate(lakehouse: Path) -> None:
     export_json(lakehouse)
     run_cli("report", "--root", str(lakehouse))
     html = (lakehouse / "reports/distillation/report.html").read_text()
-    chart = html[html.index("Refused by the safety gates"):]
+    chart = html[html.index("Refused by the safety gates") :]
     assert "secret_detected" in chart and "duplicate_content" in chart

@@ -13,23 +13,35 @@ from typing import Any
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import evidence, export_json, output_rows, scored, write_partition
+from tests.conftest import evidence, output_rows, scored, write_partition
+from tests.conftest import export_json as export_run
 from tests.test_safety import DECOYS, PREF, RAG, SECRETS, SFT, filler, jaccard
 
-JS_WS = "\t\n\x0b\x0c\r \u00a0\u1680" + "".join(map(chr, range(0x2000, 0x200B))) + "\u2028\u2029\u202f\u205f\u3000\ufeff"
+
+def export_json(root: Path) -> dict:
+    return export_run(root, gates=True)
+
+
+JS_WS = (
+    "\t\n\x0b\x0c\r \u00a0\u1680"
+    + "".join(map(chr, range(0x2000, 0x200B)))
+    + "\u2028\u2029\u202f\u205f\u3000\ufeff"
+)
 TEXT = st.one_of(
     st.tuples(st.just("fresh"), st.integers(0, 10**6)),
-    st.tuples(st.just("copy"), st.integers(0, 50)),        # an earlier text, whitespace changed
-    st.tuples(st.just("near"), st.integers(0, 50)),        # an earlier text, one word changed
+    st.tuples(st.just("copy"), st.integers(0, 50)),  # an earlier text, whitespace changed
+    st.tuples(st.just("near"), st.integers(0, 50)),  # an earlier text, one word changed
     st.tuples(st.just("secret"), st.sampled_from(sorted(SECRETS))),
     st.tuples(st.just("decoy"), st.sampled_from(DECOYS)),
 )
-RECORD = st.fixed_dictionaries({
-    "text": TEXT,
-    "category": st.sampled_from(["accepted", "accepted", "accepted", "partially_accepted", "rejected"]),
-    "task": st.sampled_from(["t:a", "t:b", "t:c"]),
-    "day": st.sampled_from([1, 1, 2]),
-})
+RECORD = st.fixed_dictionaries(
+    {
+        "text": TEXT,
+        "category": st.sampled_from(["accepted", "accepted", "accepted", "partially_accepted", "rejected"]),
+        "task": st.sampled_from(["t:a", "t:b", "t:c"]),
+        "day": st.sampled_from([1, 1, 2]),
+    }
+)
 
 
 def normal(text: str) -> str:
@@ -57,8 +69,13 @@ def make_texts(specs: list[dict[str, Any]]) -> list[str]:
 
 
 # each example is two real export runs: no shrinking phase (it would run hundreds more)
-@settings(max_examples=8, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow],
-          phases=[Phase.explicit, Phase.generate])
+@settings(
+    max_examples=8,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow],
+    phases=[Phase.explicit, Phase.generate],
+)
 @given(st.lists(RECORD, min_size=2, max_size=14))
 def test_no_planted_secret_or_duplicate_reaches_a_dataset(specs: list[dict[str, Any]]) -> None:
     texts = make_texts(specs)
@@ -68,15 +85,20 @@ def test_no_planted_secret_or_duplicate_reaches_a_dataset(specs: list[dict[str, 
         for day in (1, 2):  # the second day's records meet the first day's rows in the files
             rel = f"2026/04/2{day}/mix.jsonl"
             mine = [(i, s) for i, s in enumerate(specs) if s["day"] == day]
-            write_partition(root, "evidence", rel, [
-                evidence(f"r{i}", texts[i], task_id=s["task"]) for i, s in mine])
-            write_partition(root, "scored-runs", rel, [scored(f"r{i}", s["category"], task=s["task"])
-                                                      for i, s in mine])
+            write_partition(
+                root, "evidence", rel, [evidence(f"r{i}", texts[i], task_id=s["task"]) for i, s in mine]
+            )
+            write_partition(
+                root, "scored-runs", rel, [scored(f"r{i}", s["category"], task=s["task"]) for i, s in mine]
+            )
             summaries.append(export_json(root))
         for s in summaries:
             for name in ("rag", "sft"):
                 x = s[name]
-                assert x["records_exported"] + x["records_quarantined"] + x["skipped_existing"] == x["records_read"]
+                assert (
+                    x["records_exported"] + x["records_quarantined"] + x["skipped_existing"]
+                    == x["records_read"]
+                )
         everything = {rel: output_rows(root, rel) for rel in (RAG, SFT, PREF)}
         values = [v.split("\n")[0] for v in SECRETS.values()]
         for rel, rows in everything.items():
