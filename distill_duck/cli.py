@@ -200,8 +200,8 @@ def build_parser() -> Parser:
     p = sub.add_parser("models", help="list the SQL models in run order with their dependencies")
     p.add_argument("--json", action="store_true", help="print the list as JSON")
     p = sub.add_parser("compile", help="print a model's rendered SQL")
+    # no --root: a model's SQL does not depend on the root (its files are bound when it runs)
     p.add_argument("model", help="model name (see `distill-duck models`)")
-    _add_root(p)
 
     p = sub.add_parser("demo", help="write a deterministic sample lakehouse into DIR")
     p.add_argument("dir", metavar="DIR", help="where to write (created if missing)")

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
+import os
 import subprocess
 import sys
 from collections.abc import Iterable, Mapping
@@ -15,11 +18,46 @@ RECORDED_AT = "2026-04-27T03:57:40.123Z"
 
 
 def run_cli(
-    *args: str, check: bool = True, env: Mapping[str, str] | None = None
+    *args: str, check: bool = True, env: Mapping[str, str] | None = None, cwd: Path | None = None
 ) -> subprocess.CompletedProcess[str]:
-    """Run `python -m distill_duck ARGS` in a subprocess, as a user would."""
+    """Run `distill-duck ARGS` in this process, as `main` is called by the installed command.
+
+    `env` replaces the whole environment and `cwd` the working directory for the call, as a
+    subprocess's would; both are restored afterwards. Starting Python and importing DuckDB
+    costs over a second per call, which is most of what a small test does, so only tests
+    about processes (crashes, locks, memory, signals) use `run_cli_process`.
+    """
+    from distill_duck.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    saved_env, saved_cwd = dict(os.environ), os.getcwd()
+    try:
+        if env is not None:
+            os.environ.clear()
+            os.environ.update(env)
+        if cwd is not None:
+            os.chdir(cwd)
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                code = main(list(args))
+            except SystemExit as e:  # argparse's --help and --version
+                code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
+    finally:
+        os.chdir(saved_cwd)
+        os.environ.clear()
+        os.environ.update(saved_env)
+    p = subprocess.CompletedProcess(["distill-duck", *args], code, out.getvalue(), err.getvalue())
+    if check and p.returncode != 0:
+        raise AssertionError(f"distill-duck {' '.join(args)} exited {p.returncode}: {p.stderr}")
+    return p
+
+
+def run_cli_process(
+    *args: str, check: bool = True, env: Mapping[str, str] | None = None, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run `python -m distill_duck ARGS` in a subprocess: for tests about the process itself."""
     p = subprocess.run([sys.executable, "-m", "distill_duck", *args], capture_output=True, text=True,
-                       env=None if env is None else dict(env))
+                       env=None if env is None else dict(env), cwd=cwd)
     if check and p.returncode != 0:
         raise AssertionError(f"distill-duck {' '.join(args)} exited {p.returncode}: {p.stderr}")
     return p

@@ -18,8 +18,8 @@ from typing import Any
 
 import pytest
 
-from distill_duck.demo import write as demo_write
 from distill_duck.demo import FAULT_KINDS, SOURCE_STEMS, write_demo
+from distill_duck.demo import write as demo_write
 
 CATEGORIES = ("accepted", "partially_accepted", "rejected", "needs_human_review")
 EXTRACTORS = {"distilled_facts", "audit_facts", "observer_escalations"}

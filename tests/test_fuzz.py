@@ -12,7 +12,6 @@ import hashlib
 import json
 import os
 import subprocess
-import sys
 import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -22,7 +21,7 @@ from typing import Any
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import RECORDED_AT, evidence, scored
+from tests.conftest import RECORDED_AT, evidence, run_cli, scored
 
 SCORED_A = "2026/04/27/fuzz.jsonl"
 SCORED_B = "2026/04/28/other.jsonl"  # no evidence file pairs with it
@@ -305,9 +304,8 @@ def export(root: Path, *flags: str, memory_limit: str | None = None
     env = dict(os.environ)
     if memory_limit:
         env["DISTILL_DUCK_MEMORY_LIMIT"] = memory_limit
-    p = subprocess.run([sys.executable, "-m", "distill_duck", "export-all", "--root", str(root),
-                        "--recorded-at", RECORDED_AT, "--json", *flags],
-                       capture_output=True, text=True, timeout=600, env=env)
+    p = run_cli("export-all", "--root", str(root), "--recorded-at", RECORDED_AT, "--json", *flags,
+                check=False, env=env)
     try:
         return p, json.loads(p.stdout)
     except ValueError:

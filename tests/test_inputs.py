@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -75,8 +74,7 @@ def write_raw(root: Path, kind: str, rel: str, data: bytes) -> str:
 
 def cli_in(cwd: Path, *args: str, env: Mapping[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     """Run the CLI from a chosen working directory (so a wrong root default lands there)."""
-    return subprocess.run([sys.executable, "-m", "distill_duck", *args], capture_output=True, text=True,
-                          cwd=cwd, env=dict(env) if env is not None else None)
+    return run_cli(*args, check=False, env=env, cwd=cwd)
 
 
 def assert_usage_error(p: subprocess.CompletedProcess[str]) -> None:

@@ -345,6 +345,14 @@ def test_compile_an_unknown_model_is_a_usage_error() -> None:
     assert_usage_error(run_cli("compile", "nope", check=False))
 
 
+def test_compile_refuses_root(lakehouse: Path) -> None:
+    """A model's SQL does not depend on the root, so `compile --root` would be silently
+    ignored; it is refused instead."""
+    p = run_cli("compile", "rag_decisions", "--root", str(lakehouse), check=False)
+    assert_usage_error(p)
+    assert "--root" in p.stderr and p.stdout == ""
+
+
 def test_bad_invocations_exit_2_with_one_line_and_write_nothing(lakehouse: Path) -> None:
     write_partition(lakehouse, "scored-runs", "2026/04/27/a.jsonl", [scored("r1")])
     write_partition(lakehouse, "evidence", "2026/04/27/a.jsonl", [evidence("r1")])

@@ -141,6 +141,10 @@ def test_query_formats_and_errors(lakehouse: Path) -> None:
 
 
 def test_sqlalchemy_introspection_sees_every_relation(lakehouse: Path) -> None:
+    """What a BI tool does on connecting: reflect every table with its columns and comments
+    (Superset, Metabase's SQLAlchemy-based peers and pandas all call MetaData.reflect or
+    Table(autoload_with=...)), then query through the reflected tables. This is what
+    breaks with SQLAlchemy 2.0.45 and later (see the test extra in pyproject.toml)."""
     sa = pytest.importorskip("sqlalchemy")
     pytest.importorskip("duckdb_engine")
     _small_lake(lakehouse)
@@ -153,8 +157,21 @@ def test_sqlalchemy_introspection_sees_every_relation(lakehouse: Path) -> None:
         assert {"exporter", "reason", "input_file", "input_line"} <= set(columns)
         assert columns["reason"]["comment"]
         assert inspector.get_table_comment("quarantine")["text"]
+
+        metadata = sa.MetaData()
+        metadata.reflect(engine)
+        assert RELATIONS <= set(metadata.tables)
+        quarantine = metadata.tables["quarantine"]
+        runs = sa.Table("runs", sa.MetaData(), autoload_with=engine)
+        assert quarantine.c.reason.comment and isinstance(quarantine.c.input_line.type, sa.Integer)
         with engine.connect() as conn:
             n = conn.execute(sa.text("SELECT count(*) FROM quarantine WHERE exporter = 'sft'")).scalar()
-        assert n == _lines(lakehouse / "exports/quarantine/sft.jsonl")
+            by_exporter = dict(conn.execute(
+                sa.select(quarantine.c.exporter, sa.func.count()).group_by(quarantine.c.exporter)
+            ).all())
+            exported = dict(conn.execute(sa.select(runs.c.exporter, runs.c.records_exported)).all())
+        assert n == _lines(lakehouse / "exports/quarantine/sft.jsonl") == by_exporter["sft"]
+        assert by_exporter["rag"] == _lines(lakehouse / "exports/quarantine/rag.jsonl")
+        assert exported["rag"] == _lines(lakehouse / "exports/rag/playbooks.jsonl")
     finally:
         engine.dispose()

@@ -1,5 +1,5 @@
 {{ config(publish=true,
-    comment='One row per input line that is not a usable record (SPEC section 7): not valid UTF-8, not JSON, not an object, or evidence without run_id. Never fatal; malformed scored lines are also quarantined by RAG and SFT.',
+    comment='One row per input line that is not a usable record (docs/formats.md, input errors): not valid UTF-8, not JSON, not an object, or evidence without run_id. Never fatal; malformed scored lines are also quarantined by RAG and SFT.',
     columns={
         'kind': 'evidence or scored',
         'file': 'partition file, relative to the root',

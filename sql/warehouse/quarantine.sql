@@ -5,7 +5,7 @@
         'output_file': 'the quarantine file the row is in',
         'id': 'q- id: sha256 of exporter|reason|file|line|extra, first 16 hex characters',
         'exporter': 'rag, sft or preference',
-        'reason': 'one of the 11 quarantine reasons (SPEC section 8)',
+        'reason': 'why the input was refused: one of the quarantine reasons of docs/reasons.md',
         'errors': 'human-readable errors',
         'input_file': 'the scored partition file of the refused record (chosen record for pairs)',
         'input_line': '0-based physical line of the refused record in input_file',
