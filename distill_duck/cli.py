@@ -83,6 +83,12 @@ def _add_root(p: argparse.ArgumentParser) -> None:
     p.add_argument("--root", metavar="DIR", help="lakehouse root (default: $LH_DISTILL_ROOT or .)")
 
 
+def _add_project(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--project", metavar="DIR", type=Path,
+                   help="your models: DIR/sql/<folder>/<name>.sql adds a model, or replaces the "
+                   "built-in model of that name (see `distill-duck models --project DIR`)")
+
+
 def _add_run_options(p: argparse.ArgumentParser) -> None:
     """The run options of SPEC section 3, shared by the export commands and `run`."""
     p.add_argument("--recorded-at", metavar="ISO", type=_recorded_at,
@@ -160,6 +166,7 @@ def build_parser() -> Parser:
         p = sub.add_parser(name, help=text, description=text[0].upper() + text[1:] + ".",
                            epilog=EXPORT_EPILOG)
         _add_root(p)
+        _add_project(p)
         _add_run_options(p)
         _add_safety_options(p)
         p.add_argument("--dry-run", action="store_true",
@@ -193,13 +200,21 @@ def build_parser() -> Parser:
                        description="Run the SQL models (all, or --select ones and everything they read) "
                        "and publish their tables in <root>/warehouse.duckdb.")
     _add_root(p)
+    _add_project(p)
     p.add_argument("--select", metavar="MODEL", nargs="+", help="models to run (with their upstream models)")
     _add_run_options(p)
     _add_safety_options(p)
 
-    p = sub.add_parser("models", help="list the SQL models in run order with their dependencies")
+    p = sub.add_parser("models", help="list the SQL models in run order with their dependencies",
+                       description="List the SQL models in run order: folder, name, the models each "
+                       "reads, and the file an export model writes. Models of a --project folder are "
+                       "marked (project) when added, (project, replaces built-in) when they replace one.")
+    _add_project(p)
     p.add_argument("--json", action="store_true", help="print the list as JSON")
-    p = sub.add_parser("compile", help="print a model's rendered SQL")
+    p = sub.add_parser("compile", help="print a model's rendered SQL",
+                       description="Print a model's SQL as it runs: rendered with the default run "
+                       "options (run-time values such as file lists are bound when it runs).")
+    _add_project(p)
     # no --root: a model's SQL does not depend on the root (its files are bound when it runs)
     p.add_argument("model", help="model name (see `distill-duck models`)")
 
@@ -268,12 +283,17 @@ def _safety(args: argparse.Namespace) -> SafetyGates:
 
 
 def _options(args: argparse.Namespace) -> RunOptions:
+    if args.project is not None:
+        from distill_duck.runner import Project
+
+        Project(project=args.project)  # a bad project is refused before the run touches the root
     return RunOptions(
         include_review=args.include_review,
         include_partial=args.include_partial,
         max_pairs_per_task=args.max_pairs_per_task,
         dry_run=getattr(args, "dry_run", False),
         safety=_safety(args),
+        project=args.project,
         **({"recorded_at": args.recorded_at} if args.recorded_at else {}),
     )
 
@@ -392,16 +412,23 @@ def cmd_report(args: argparse.Namespace) -> int:
 def cmd_models(args: argparse.Namespace) -> int:
     from distill_duck.runner import Project
 
-    models = Project(RunOptions().context()).ordered()
+    project = Project(RunOptions().context(), project=args.project)
+    models = project.ordered()
+    facts = project.project_facts()
+    replaced = {n for n, f in facts["models"].items() if f["replaces_built_in"]} if facts else set()
     if args.json:
         print(json.dumps([{"name": m.name, "stage": m.stage, "depends_on": list(m.depends_on),
-                           **({"export": m.config["export"]} if "export" in m.config else {})}
+                           **({"export": m.config["export"]} if "export" in m.config else {}),
+                           **({"project": str(m.path), "replaces_built_in": m.name in replaced}
+                              if m.origin == "project" else {})}
                           for m in models], indent=1))
         return 0
     width = max(len(m.name) for m in models)
     for m in models:
         deps = ", ".join(m.depends_on) or "-"
         extra = f"  => {m.config['export']}" if "export" in m.config else ""
+        if m.origin == "project":
+            extra += "  (project, replaces built-in)" if m.name in replaced else "  (project)"
         print(f"{m.stage + '/':<12}{m.name:<{width}}  <- {deps}{extra}")
     return 0
 
@@ -409,7 +436,7 @@ def cmd_models(args: argparse.Namespace) -> int:
 def cmd_compile(args: argparse.Namespace) -> int:
     from distill_duck.runner import Project
 
-    project = Project(RunOptions().context())
+    project = Project(RunOptions().context(), project=args.project)
     if args.model not in project.models:
         raise UsageError(f"no model named {args.model!r}; `distill-duck models` lists them")
     print(project.models[args.model].sql)

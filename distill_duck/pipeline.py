@@ -74,17 +74,19 @@ class RunOptions:
     safety: SafetyGates = field(default_factory=SafetyGates)
     # where run times come from; fixed only to make the example warehouse reproducible
     clock: Callable[[], str] = field(default=now_iso, compare=False, repr=False)
+    # a user's project folder whose sql/ models add to or replace the built-in ones
+    project: Path | None = None
 
     def context(self) -> dict[str, Any]:
         """The run options as template variables (the safety gates' flattened)."""
         values = asdict(self)
-        del values["clock"], values["safety"]
+        del values["clock"], values["safety"], values["project"]
         return {**values, **self.safety.context()}
 
     def recorded(self) -> dict[str, Any]:
         """The options as a receipt and the run history record them."""
         values = asdict(self)
-        del values["clock"], values["dry_run"], values["safety"]
+        del values["clock"], values["dry_run"], values["safety"], values["project"]
         return {**values, "safety_gates": self.safety.settings()}
 
 
@@ -200,7 +202,7 @@ def _run_exporters(
     clock_start = time.perf_counter()
     git = None if options.dry_run else git_state(root)  # as it was before this run wrote
     lake = Lakehouse(root)
-    project = Project(options.context())
+    project = Project(options.context(), project=options.project)
     if not options.dry_run:
         # under the lock: whatever a killed run left half-made goes first
         remove_stale_scratch(root, sorted({lake.path(rel).parent for rel in OUTPUTS}
@@ -266,6 +268,7 @@ def _run_exporters(
                 "duration_ms": round((time.perf_counter() - clock_start) * 1000, 1),
                 "root": str(root),
                 "options": options.recorded(),
+                "project": project.project_facts(),
                 "git": git,
                 "inputs": [{"file": rel, **(facts or {})} for rel, facts in input_facts.result().items()],
                 "outputs": [{"file": rel, "before": before.get(rel), "after": after[rel],
@@ -384,7 +387,7 @@ def run_models(
     """Run models (all, or the selected ones and what they read) into the warehouse file.
     Export files are not touched: the export-* commands write those."""
     lake = Lakehouse(root)
-    project = Project(options.context())
+    project = Project(options.context(), project=options.project)
     with root_lock(root):
         return _run_models(lake, project, select, progress)
 

@@ -24,7 +24,7 @@ from sqlglot import exp
 from sqlglot.optimizer.scope import traverse_scope
 
 from distill_duck import __version__
-from distill_duck.errors import DistillError
+from distill_duck.errors import DistillError, UsageError
 from distill_duck.sqlquote import ident, lit
 
 # Installed wheels carry the models inside the package; a source checkout has them at the top.
@@ -33,6 +33,10 @@ SQL_DIR = _PACKAGE_DIR / "sql" if (_PACKAGE_DIR / "sql").is_dir() else _PACKAGE_
 MACRO_DIR = "macros"
 # the folders under sql/, in the order data flows through them
 FLOW = ("inputs", "safety", "gates", "exports", "summaries", "warehouse", "receipts", "health", "report")
+# The models that check the firewall after a run (the receipt's assertions, `health`): a
+# project may replace any gate, but not the checks that catch a gate letting the wrong rows
+# through, or a broken override could pass its own checks.
+PROTECTED = ("run_checks", "health_violations")
 
 
 @dataclass(frozen=True)
@@ -43,16 +47,25 @@ class Model:
     sql: str
     depends_on: tuple[str, ...]
     config: Mapping[str, Any] = field(default_factory=dict)
+    # "built-in", or "project" for a model from the --project folder (added or replacing one)
+    origin: str = "built-in"
 
 
 class Project:
     """The models under one ``sql/`` folder, rendered with one set of run options."""
 
-    def __init__(self, context: Mapping[str, Any] | None = None, sql_dir: Path = SQL_DIR):
+    def __init__(self, context: Mapping[str, Any] | None = None, sql_dir: Path = SQL_DIR,
+                 project: Path | None = None):
         self.sql_dir = sql_dir
+        # a user's project folder: the models under its sql/ add to the built-in ones, or
+        # replace the one of the same name; its templates shadow ours of the same path
+        self.project_sql_dir = project_sql_dir(project) if project is not None else None
+        self.roots = [d for d in (self.project_sql_dir, sql_dir) if d is not None]
+        if self.project_sql_dir is not None:
+            _check_project(self.project_sql_dir, sql_dir)
         self.context = dict(context or {})
         self.env = jinja2.Environment(
-            loader=jinja2.FileSystemLoader(str(sql_dir)),
+            loader=jinja2.FileSystemLoader([str(d) for d in self.roots]),
             undefined=jinja2.StrictUndefined,
             keep_trailing_newline=True,
         )
@@ -63,28 +76,38 @@ class Project:
 
     # -- discovery and rendering -------------------------------------------------------
     def model_paths(self) -> dict[str, Path]:
-        paths: dict[str, Path] = {}
-        for path in sorted(self.sql_dir.rglob("*.sql")):
-            rel = path.relative_to(self.sql_dir)
-            if rel.parts[0] == MACRO_DIR:
-                continue
-            if path.stem in paths:
-                raise DistillError(
-                    f"two models are named {path.stem!r}: {paths[path.stem]} and {path}; "
-                    "rename one (a model's file name is its relation name)"
-                )
-            paths[path.stem] = path
+        paths = _model_paths(self.sql_dir)
+        if self.project_sql_dir is not None:
+            paths.update(_model_paths(self.project_sql_dir))
         return paths
 
     def macro_sql(self) -> list[tuple[str, str]]:
-        """The DuckDB macro definitions, rendered, in file-name order."""
+        """The DuckDB macro definitions, rendered, in file-name order (ours and a project's)."""
         if self._macros is None:
+            files = {p.name: p for d in reversed(self.roots) for p in sorted((d / MACRO_DIR).glob("*.sql"))}
             self._macros = []
-            for path in sorted((self.sql_dir / MACRO_DIR).glob("*.sql")):
-                sql = self._render(path).strip()
+            for filename in sorted(files):
+                sql = self._render(files[filename]).strip()
                 if sql:
-                    self._macros.append((path.name, sql))
+                    self._macros.append((filename, sql))
         return self._macros
+
+    def _root_of(self, path: Path) -> Path:
+        return next(d for d in self.roots if path.is_relative_to(d))
+
+    def project_facts(self) -> dict[str, Any] | None:
+        """What the receipt records of the project: its folder and each of its models' file
+        and sha256, and whether it replaced a built-in model."""
+        if self.project_sql_dir is None:
+            return None
+        builtin = _model_paths(self.sql_dir)
+        models = {
+            m.name: {"file": m.path.relative_to(self.project_sql_dir.parent).as_posix(),
+                     "sha256": hashlib.sha256(m.path.read_bytes()).hexdigest(),
+                     "replaces_built_in": m.name in builtin}
+            for m in self.models.values() if m.origin == "project"
+        }
+        return {"dir": str(self.project_sql_dir.parent), "models": models}
 
     def sql_lineage(self, name: str) -> str:
         """sha256 of what a model's rows depend on besides the files it reads: the tool and
@@ -97,7 +120,7 @@ class Project:
         return digest.hexdigest()
 
     def _render(self, path: Path, config: dict[str, Any] | None = None) -> str:
-        template = self.env.get_template(path.relative_to(self.sql_dir).as_posix())
+        template = self.env.get_template(path.relative_to(self._root_of(path)).as_posix())
 
         def set_config(**kwargs: Any) -> str:
             if config is not None:
@@ -122,8 +145,10 @@ class Project:
                     f"model {name!r} reads {', '.join(map(repr, unknown))}, which is not a model; "
                     f"add sql/.../{unknown[0]}.sql or fix the name"
                 )
-            stage = path.parent.relative_to(self.sql_dir).as_posix()
-            models[name] = Model(name, path, stage, sql, tuple(sorted(deps)), config)
+            root = self._root_of(path)
+            stage = path.parent.relative_to(root).as_posix()
+            origin = "project" if root == self.project_sql_dir else "built-in"
+            models[name] = Model(name, path, stage, sql, tuple(sorted(deps)), config, origin)
         return models
 
     @property
@@ -218,6 +243,50 @@ class Project:
                 raise DistillError(f"model {model.name!r} failed: {_one_line(e)}") from e
             timings[model.name] = time.perf_counter() - started
         return timings
+
+
+def project_sql_dir(project: Path) -> Path:
+    """The sql/ folder of a project folder, which must exist."""
+    sql = Path(project) / "sql"
+    if not sql.is_dir():
+        raise UsageError(
+            f"--project {project}: no sql/ folder in it; put models in {sql}/<folder>/<name>.sql "
+            "(a model named like a built-in one replaces it)"
+        )
+    return sql.resolve()
+
+
+def _check_project(project_sql: Path, sql_dir: Path) -> None:
+    """Refuse a project that replaces what checks the firewall: the checking models, or a
+    macro file (every model reads the macros, the checks included). Checked before a run
+    touches anything."""
+    for path in sorted((project_sql / MACRO_DIR).glob("*.sql")):
+        if (sql_dir / MACRO_DIR / path.name).exists():
+            raise UsageError(
+                f"the project's {path} replaces the built-in macros/{path.name}, which the "
+                "firewall checks use too; give your macro file another name"
+            )
+    for name, path in _model_paths(project_sql).items():
+        if name in PROTECTED:
+            raise UsageError(
+                f"the project's {path} replaces {name!r}, which checks the firewall after "
+                "every run and cannot be replaced; rename the file to add a model instead"
+            )
+
+
+def _model_paths(sql_dir: Path) -> dict[str, Path]:
+    """The models under one sql/ folder, by name (the file's stem)."""
+    paths: dict[str, Path] = {}
+    for path in sorted(sql_dir.rglob("*.sql")):
+        if path.relative_to(sql_dir).parts[0] == MACRO_DIR:
+            continue
+        if path.stem in paths:
+            raise DistillError(
+                f"two models are named {path.stem!r}: {paths[path.stem]} and {path}; "
+                "rename one (a model's file name is its relation name)"
+            )
+        paths[path.stem] = path
+    return paths
 
 
 def _references(name: str, sql: str) -> set[str]:

@@ -3,6 +3,9 @@
 -- One row per assertion. Rows that are merely malformed (a hand-written line without a
 -- category, say) are `distill-duck health`'s business; these checks fail the run only for
 -- what the firewall promises. The per-exporter accounting is checked from the summaries.
+-- The firewall checks read the score of every line, with or without an id: the published
+-- relations drop lines without one, and a replaced model (--project) could write such a line.
+{% from 'macros/output_rows.sql' import output_rows %}
 WITH datasets AS (
     SELECT 'exports/rag/playbooks.jsonl' AS file, count(id) AS rows, count(DISTINCT id) AS ids FROM rag_samples
     UNION ALL
@@ -16,11 +19,11 @@ SELECT 'sft_firewall' AS name,
     count(*) FILTER (WHERE quality_score IN ('rejected', 'needs_human_review')) = 0 AS passed,
     'SFT rows scored rejected or needs_human_review: '
         || count(*) FILTER (WHERE quality_score IN ('rejected', 'needs_human_review')) AS detail
-FROM sft_samples
+FROM {{ output_rows('sft_output_paths', "{'quality_score': 'VARCHAR'}", key='quality_score') }}
 UNION ALL
 SELECT 'rag_firewall', count(*) FILTER (WHERE success_score = 'rejected') = 0,
     'RAG rows scored rejected: ' || count(*) FILTER (WHERE success_score = 'rejected')
-FROM rag_samples
+FROM {{ output_rows('rag_output_paths', "{'success_score': 'VARCHAR'}", key='success_score') }}
 UNION ALL
 SELECT 'preference_no_self_pairs', count(*) FILTER (WHERE chosen_run_id = rejected_run_id) = 0,
     'pairs of a run with itself: ' || count(*) FILTER (WHERE chosen_run_id = rejected_run_id)
