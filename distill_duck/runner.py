@@ -9,6 +9,7 @@ macros that models import.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import heapq
 import time
@@ -289,7 +290,10 @@ def _model_paths(sql_dir: Path) -> dict[str, Path]:
     return paths
 
 
-def _references(name: str, sql: str) -> set[str]:
+# Parsing every model with sqlglot is about a third of a small run; a process that renders
+# the same SQL again (a library caller, the test suite) parses it once.
+@functools.lru_cache(maxsize=1024)
+def _references(name: str, sql: str) -> frozenset[str]:
     """The relations a model's SQL reads: table references that no CTE in their own scope
     (or an enclosing one) names. Table functions (read_blob(...), range(...)) are not."""
     try:
@@ -302,7 +306,7 @@ def _references(name: str, sql: str) -> set[str]:
         for table in scope.tables:
             if isinstance(table.this, exp.Identifier) and table.name not in scope.cte_sources:
                 refs.add(table.name)
-    return refs
+    return frozenset(refs)
 
 
 def _cycle(waiting: Mapping[str, set[str]]) -> str:

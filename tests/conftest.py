@@ -13,8 +13,23 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings
 
 RECORDED_AT = "2026-04-27T03:57:40.123Z"
+
+# Property tests run the real CLI once or twice per example, so their example counts are
+# budgets: by default enough to hit each kind of fault they generate in seconds; CI runs
+# `HYPOTHESIS_PROFILE=ci` (set by .ci/run), four times as many and prints a reproduction
+# blob on failure.
+settings.register_profile("ci", print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
+EXAMPLE_FACTOR = 4 if os.environ.get("HYPOTHESIS_PROFILE") == "ci" else 1
+
+
+def examples(n: int) -> int:
+    """The number of examples for a property test whose default budget is n."""
+    return n * EXAMPLE_FACTOR
+
 
 
 def run_cli(

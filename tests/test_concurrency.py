@@ -20,6 +20,9 @@ import pytest
 from distill_duck.demo import write_demo
 from tests.conftest import RECORDED_AT
 
+# slow: runs in concurrent processes holding the lock
+pytestmark = pytest.mark.slow
+
 LOCK = ".distill_duck/lock"
 EXPORT = ("export-all", "--recorded-at", RECORDED_AT, "--json")
 

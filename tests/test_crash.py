@@ -79,6 +79,7 @@ def kill_while_writing(root: Path, directory: str, timeout: float = 120) -> str 
         proc.wait()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("directory", ["exports/quarantine", "exports/rag"])
 def test_kill_while_an_export_file_is_written(
     directory: str, big: tuple[Path, dict[str, bytes]], tmp_path: Path
@@ -107,6 +108,7 @@ def test_kill_while_an_export_file_is_written(
                        f"exports/ still holds {extra} besides the output files")
 
 
+@pytest.mark.slow
 def test_small_kill_campaign(tmp_path: Path) -> None:
     log: list[str] = []
     campaign = run_campaign(trials=5, runs=300, seed=11, workdir=tmp_path, torn_every=2, log=log.append)

@@ -541,6 +541,7 @@ def test_every_fault_kind_is_present_in_the_bytes(fixture: str, request: pytest.
     assert all(tree.counts[f"fault:{kind}"] >= 1 for kind in FAULT_KINDS)
 
 
+@pytest.mark.slow
 def test_faults_scale_with_runs(tmp_path: Path) -> None:
     counts = write_demo(tmp_path, runs=40_000)
     record_kinds = [k for k in FAULT_KINDS if k.startswith(("scored_", "evidence_", "preference_"))]

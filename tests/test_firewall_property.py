@@ -1,6 +1,7 @@
 """Property tests of the contamination firewall (SPEC intro, 3, 4, 5, 6): whatever the mix of
 categories, flags, provenance, texts and roles, nothing forbidden reaches a training file, and
-every record is accounted for. Each example runs the real CLI once (~1 s), so examples are few."""
+every record is accounted for. Each example runs the real CLI once or twice (~1 s), so
+examples are few by default and more in CI (tests.conftest.examples)."""
 
 from __future__ import annotations
 
@@ -9,10 +10,11 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import evidence, export_json, scored, snapshot, write_partition
+from tests.conftest import evidence, examples, export_json, scored, snapshot, write_partition
 
 REL = "2026/04/27/mix.jsonl"
 RAG_OUT = "exports/rag/playbooks.jsonl"
@@ -35,7 +37,7 @@ RECORD = st.fixed_dictionaries({
     "role": st.sampled_from(["executor", "reviewer", "applier", "extractor", "", MISSING]),
     "task": st.sampled_from(["T1", "T2"]),
 })
-SETTINGS = settings(max_examples=25, deadline=None, database=None,
+SETTINGS = settings(max_examples=examples(12), deadline=None, database=None,
                     suppress_health_check=[HealthCheck.too_slow])
 
 
@@ -187,6 +189,7 @@ def check_firewall(root: Path, model: list[dict[str, Any]], summary: dict[str, A
     assert summary["preference"]["records_exported"] == len(pref)
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(specs=st.lists(RECORD, min_size=1, max_size=7), include_review=st.booleans(),
        include_partial=st.booleans())
@@ -201,7 +204,8 @@ def test_firewall_holds_for_any_mix(specs: list[dict[str, Any]], include_review:
         check_firewall(root, model, summary, include_review, include_partial)
 
 
-@settings(SETTINGS, max_examples=5)
+@pytest.mark.slow
+@settings(SETTINGS, max_examples=examples(3))
 @given(specs=st.lists(RECORD, min_size=2, max_size=6), include_review=st.booleans(),
        include_partial=st.booleans())
 def test_rerun_on_any_mix_writes_nothing(specs: list[dict[str, Any]], include_review: bool,

@@ -18,10 +18,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import RECORDED_AT, evidence, run_cli, scored
+from tests.conftest import RECORDED_AT, evidence, examples, run_cli, scored
 
 SCORED_A = "2026/04/27/fuzz.jsonl"
 SCORED_B = "2026/04/28/other.jsonl"  # no evidence file pairs with it
@@ -392,7 +393,8 @@ BASE_EVIDENCE = [
 
 # every example is a subprocess run: no shrinking (it would take many minutes); a failure is
 # reported with the example as generated
-@settings(max_examples=20, deadline=None, phases=[Phase.explicit, Phase.reuse, Phase.generate],
+@pytest.mark.slow
+@settings(max_examples=examples(10), deadline=None, phases=[Phase.explicit, Phase.reuse, Phase.generate],
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(scored_a=partition(scored_record, clean_scored), scored_b=partition(scored_record, clean_scored, 4),
        evidence_a=partition(evidence_record, clean_evidence), include_review=st.booleans(),
@@ -429,6 +431,7 @@ def big_lake(root: Path, size: int) -> None:
     write(root, "evidence", SCORED_A, good_lines([evidence("big", text=text), evidence("r0")]))
 
 
+@pytest.mark.slow
 def test_ten_megabyte_lines_are_accounted_for(tmp_path: Path) -> None:
     big_lake(tmp_path, 10 * 1024 * 1024)
     s = check_run(tmp_path)
@@ -439,6 +442,7 @@ def test_ten_megabyte_lines_are_accounted_for(tmp_path: Path) -> None:
     assert len(rag[0]["content"]) == 10 * 1024 * 1024 + 6
 
 
+@pytest.mark.slow
 def test_lines_over_duckdb_object_size_limit_are_accounted_for(tmp_path: Path) -> None:
     """20 MB lines: beyond DuckDB's default maximum_object_size (16 MB) of read_json. Each
     JSON function holds its own parse of a line until the chunk is done, so lines this long
@@ -452,6 +456,7 @@ def test_lines_over_duckdb_object_size_limit_are_accounted_for(tmp_path: Path) -
     assert len(sft[0]["response"]) == 20 * 1024 * 1024 + 6
 
 
+@pytest.mark.slow
 def test_running_out_of_memory_names_the_setting_and_changes_nothing(tmp_path: Path) -> None:
     big_lake(tmp_path, 20 * 1024 * 1024)
     p, summary = export(tmp_path, memory_limit="300MB")

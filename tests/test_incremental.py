@@ -14,10 +14,11 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import evidence, export_json, scored, snapshot, write_partition
+from tests.conftest import evidence, examples, export_json, scored, snapshot, write_partition
 
 CACHE = ".distill_duck/input_cache.duckdb"
 # columns that hold when (and on which files) a run happened, not what it found
@@ -171,7 +172,9 @@ OPS = st.lists(st.tuples(st.sampled_from(["write", "append", "delete", "run"]),
                          st.sampled_from(["25", "26", "27"])), min_size=1, max_size=6)
 
 
-@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@pytest.mark.slow
+@settings(max_examples=examples(4), deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(ops=OPS)
 def test_any_history_of_changes_gives_what_a_first_run_gives(tmp_path_factory: Any, ops: list) -> None:
     root = tmp_path_factory.mktemp("lake")

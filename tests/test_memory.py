@@ -43,6 +43,7 @@ def test_the_runner_sets_the_limit_and_the_spill_directory(
     assert spill == str(tmp_path / "spill") and (tmp_path / "spill").is_dir()
 
 
+@pytest.mark.slow
 def test_a_tight_limit_gives_the_same_bytes_and_leaves_no_scratch(tmp_path: Path) -> None:
     tight, roomy = tmp_path / "tight", tmp_path / "roomy"
     write_demo(tight, runs=20_000, seed=3)  # ~50 MB of JSONL

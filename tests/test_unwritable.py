@@ -20,6 +20,9 @@ import pytest
 from distill_duck.demo import write_demo
 from tests.conftest import RECORDED_AT, evidence, scored, write_partition
 
+# slow: each case runs the CLI in a subprocess with limits
+pytestmark = pytest.mark.slow
+
 EXPORT = ("export-all", "--recorded-at", RECORDED_AT, "--json")
 RAG = "exports/rag/playbooks.jsonl"
 SFT = "exports/sft/instruction_response.jsonl"
