@@ -18,10 +18,7 @@ from pathlib import Path
 import pytest
 
 from distill_duck.demo import write_demo
-from tests.conftest import RECORDED_AT, evidence, scored, write_partition
-
-# slow: each case runs the CLI in a subprocess with limits
-pytestmark = pytest.mark.slow
+from tests.conftest import RECORDED_AT, evidence, run_cli, scored, write_partition
 
 EXPORT = ("export-all", "--recorded-at", RECORDED_AT, "--json")
 RAG = "exports/rag/playbooks.jsonl"
@@ -33,9 +30,12 @@ NEW_PARTITION = "2026/05/01/late.jsonl"  # sorts after every demo partition
 
 
 def cli(root: Path, *args: str, limit_bytes: int | None = None) -> subprocess.CompletedProcess[str]:
+    """The CLI in this process, or in a subprocess with a file-size limit of its own."""
+    if limit_bytes is None:
+        return run_cli(*args, "--root", str(root), check=False)
+
     def limit() -> None:
-        if limit_bytes is not None:
-            resource.setrlimit(resource.RLIMIT_FSIZE, (limit_bytes, limit_bytes))
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit_bytes, limit_bytes))
 
     return subprocess.run([sys.executable, "-m", "distill_duck", *args, "--root", str(root)],
                           capture_output=True, text=True, timeout=300, preexec_fn=limit)
@@ -173,6 +173,7 @@ def test_failed_write_stops_the_run_and_changes_nothing(
     assert cli(root, "health").returncode == 0
 
 
+@pytest.mark.slow
 def test_file_size_limit_stops_the_run_and_changes_nothing(
     prepared: tuple[Path, dict[str, bytes | None]], tmp_path: Path
 ) -> None:
