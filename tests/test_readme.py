@@ -98,21 +98,35 @@ def _commands_block() -> list[str]:
 
 def test_the_commands_block_lists_every_command_and_flag() -> None:
     """The README's `## Commands` block names each command with exactly the flags its
-    parser has (argparse's own listing is the truth)."""
+    parser has (argparse's own listing is the truth). A `[group]` in a command stands for
+    the flags of the block's `group:` line."""
     listed: dict[str, set[str]] = {}
+    groups: dict[str, set[str]] = {}
+    uses: dict[str, set[str]] = {}
     current: list[str] = []
     for line in _commands_block():
+        if not line.strip():
+            continue
         if line.startswith("distill-duck "):
-            # `models [--json] | compile MODEL | run [...]` lists three commands on one line
-            current = []
-            for part in line.removeprefix("distill-duck ").split(" | "):
-                names = part.split()[0].split("|")
-                current = names
-                for name in names:
-                    listed.setdefault(name, set()).update(re.findall(r"--[a-z][a-z-]*", part))
-        else:
+            # `export-rag|export-sft|...` lists several commands with one set of flags
+            current = line.removeprefix("distill-duck ").split()[0].split("|")
             for name in current:
-                listed[name].update(re.findall(r"--[a-z][a-z-]*", line))
+                listed.setdefault(name, set())
+        elif not line.startswith(" ") and ":" in line:
+            group, line = line.split(":", 1)
+            groups[group] = set()
+            current = [f"[{group}]"]
+        for name in current:
+            found = set(re.findall(r"--[a-z][a-z-]*", line))
+            if name.startswith("["):
+                groups[name[1:-1]] |= found
+            else:
+                listed[name] |= found
+                uses.setdefault(name, set()).update(re.findall(r"\[([a-z][a-z ]*)\]", line))
+    for name, used in uses.items():
+        for group in used:
+            assert group in groups, f"README's Commands block: no `{group}:` line for {name}"
+            listed[name] |= groups[group]
     parser = build_parser()
     sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
     actual = {

@@ -28,8 +28,8 @@ def _small_lake(root: Path, day: str = "27", n: int = 4) -> None:
                     + [scored(f"r{day}", "rejected", task=f"t{day}"), scored(f"n{day}", "needs_human_review"),
                        "not json"])
     write_partition(root, "evidence", f"2026/04/{day}/scrum_reviews.jsonl",
-                    [evidence(f"a{day}-{i}", text=f"good answer {i}") for i in range(n)]
-                    + [evidence(f"r{day}", text="bad answer"), evidence(f"n{day}"), "{broken"])
+                    [evidence(f"a{day}-{i}", text=f"good answer {i} of day {day}") for i in range(n)]
+                    + [evidence(f"r{day}", text=f"bad answer of day {day}"), evidence(f"n{day}"), "{broken"])
 
 
 def _counts(db: Path) -> dict[str, int]:
