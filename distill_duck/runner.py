@@ -37,7 +37,7 @@ FLOW = ("inputs", "safety", "gates", "exports", "summaries", "warehouse", "recei
 # The models that check the firewall after a run (the receipt's assertions, `health`): a
 # project may replace any gate, but not the checks that catch a gate letting the wrong rows
 # through, or a broken override could pass its own checks.
-PROTECTED = ("run_checks", "health_violations")
+PROTECTED = ("run_checks", "health_violations", "health_safety_violations")
 
 
 @dataclass(frozen=True)
