@@ -87,8 +87,13 @@ near AS (
     SELECT *,
 {%- if gates.near_duplicate %}
         CASE WHEN gate_reason IS NULL AND secret_errors IS NULL AND missing_paths IS NULL AND contamination IS NULL
-            THEN jaccard(text_shingles(text_words(chosen_out)), text_shingles(text_words(rejected_out))) END
-            AS pair_similarity
+            THEN CASE
+                -- hashed shingles settle most pairs; those at or above the threshold are
+                -- compared exactly (see shingle_hashes)
+                WHEN jaccard(shingle_hashes(text_words(chosen_out)), shingle_hashes(text_words(rejected_out)))
+                    < {{ lit(near_duplicate_threshold) }} THEN 0.0
+                ELSE jaccard(text_shingles(text_words(chosen_out)), text_shingles(text_words(rejected_out)))
+            END END AS pair_similarity
 {%- else %}
         NULL::DOUBLE AS pair_similarity
 {%- endif %}

@@ -56,6 +56,14 @@ CREATE OR REPLACE TEMP MACRO text_shingles(w) AS
         ELSE list_transform(list_zip(w, w[2:], w[3:], w[4:], w[5:], true),
             lambda z: z[1] || ' ' || z[2] || ' ' || z[3] || ' ' || z[4] || ' ' || z[5]) END);
 
+-- The shingles of a word list as 64-bit hashes: a tenth of the memory of the strings. Two
+-- different shingles can only collide, never split, so the Jaccard similarity of the hash
+-- sets is never below the exact one: below a threshold it settles the comparison, and only
+-- at or above it are the shingles compared as strings.
+CREATE OR REPLACE TEMP MACRO shingle_hashes(w) AS
+    list_distinct(CASE WHEN len(w) < 5 THEN [hash(w)]
+        ELSE list_transform(list_zip(w, w[2:], w[3:], w[4:], w[5:], true), lambda z: hash(z)) END);
+
 -- Exact Jaccard similarity of two shingle sets (lists without repeats).
 CREATE OR REPLACE TEMP MACRO jaccard(a, b) AS
     len(list_intersect(a, b)) / (len(a) + len(b) - len(list_intersect(a, b)));
