@@ -512,7 +512,8 @@ def cmd_dataset(args: argparse.Namespace) -> int:
         parts = [f"{split} {n}" + (f" ({tasks[split]} tasks)" if split in tasks else "")
                  for split, n in per_split.items()]
         print(f"{config:<11} " + ", ".join(parts))
-    print(f"wrote {args.out}: README.md (dataset card), data/, openai/, dataset_info.json, receipt.json")
+    print(f"wrote {args.out}: README.md (dataset card), data/, openai/, llamafactory/, dataset_info.json, "
+          "receipt.json")
     return 0
 
 
