@@ -8,6 +8,8 @@ LlamaFactory's ``dataset_info.json`` and a receipt, and renames the folder into 
 
 from __future__ import annotations
 
+import ctypes
+import errno
 import json
 import os
 import re
@@ -350,12 +352,32 @@ def _umask() -> int:
 
 
 def _swap_into_place(staging: Path, out: Path) -> None:
-    """Rename the new folder to OUT; an old OUT is renamed aside first and removed after."""
-    old = None
-    if out.exists():
+    """Put the new folder at OUT. An old OUT is exchanged with it in one atomic step where
+    the kernel can (Linux renameat2), so OUT is never missing; elsewhere it is renamed aside
+    first. The old folder is removed after."""
+    if not out.exists():
+        os.rename(staging, out)
+    elif _exchange(staging, out):
+        shutil.rmtree(staging, ignore_errors=True)  # now the old folder
+    else:
         old = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".old", dir=out.parent))
         os.rename(out, old / out.name)
-    os.rename(staging, out)
-    _fsync(out.parent)
-    if old is not None:
+        os.rename(staging, out)
         shutil.rmtree(old, ignore_errors=True)
+    _fsync(out.parent)
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths atomically (renameat2 RENAME_EXCHANGE); False where unsupported."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    if renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP):  # kernel or file system without it
+        return False
+    raise OSError(err, os.strerror(err), str(b))

@@ -416,7 +416,13 @@ def test_task_ids_and_prompts_are_looked_up_in_the_lakehouse(tmp_path: Path) -> 
 
 # -- the folder, the command line ----------------------------------------------------------
 
-def test_rebuild_replaces_the_folder_whole(tmp_path: Path) -> None:
+@pytest.mark.parametrize("exchange", [True, False], ids=["renameat2", "rename-aside"])
+def test_rebuild_replaces_the_folder_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                           exchange: bool) -> None:
+    from distill_duck import dataset
+
+    if not exchange:  # a system without RENAME_EXCHANGE
+        monkeypatch.setattr(dataset, "_exchange", lambda a, b: False)
     root = tmp_path / "lake"
     write_tasks(root, "2026/03/01", range(30), runs_per_task=1, tag="a")
     export(root)
