@@ -100,7 +100,7 @@ def _positive(value: str) -> int:
     return n
 
 
-def _fraction(flag: str) -> Callable[[str], float]:
+def _split_fraction(flag: str) -> Callable[[str], float]:
     def parse(value: str) -> float:
         try:
             f = float(value)
@@ -258,9 +258,9 @@ def build_parser() -> Parser:
                        formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("out", metavar="OUT", help="the folder to write (replaced whole if this command wrote it)")
     _add_root(p)
-    p.add_argument("--eval-fraction", metavar="F", type=_fraction("--eval-fraction"), default=0.05,
+    p.add_argument("--eval-fraction", metavar="F", type=_split_fraction("--eval-fraction"), default=0.05,
                    help="share of tasks in the validation split (default 0.05)")
-    p.add_argument("--test-fraction", metavar="F", type=_fraction("--test-fraction"), default=0.0,
+    p.add_argument("--test-fraction", metavar="F", type=_split_fraction("--test-fraction"), default=0.0,
                    help="share of tasks in the test split (default 0: no test split)")
     p.add_argument("--format", choices=("parquet", "jsonl"), default="parquet",
                    help="data files of the Hugging Face configs (default parquet; openai/ is always JSONL)")

@@ -134,8 +134,11 @@ def build_dataset(root: Path, out: Path, options: DatasetOptions) -> DatasetResu
             "tasks": {cfg: {s: n for (c, s), n in tasks.items() if c == cfg}
                       for cfg in ("sft", "preference")},
             "files": written["files"],
-            "exports": {exporter: {"run_id": r.get("run_id"), "options": r.get("options"),
-                                   **({"safety_gates": r["safety_gates"]} if "safety_gates" in r else {})}
+            # the export run that last wrote each file: its options and the safety gates that ran
+            "exports": {exporter: {"run_id": r.get("run_id"),
+                                   "options": {k: v for k, v in (r.get("options") or {}).items()
+                                               if k != "safety_gates"},
+                                   "safety_gates": (r.get("options") or {}).get("safety_gates")}
                         for exporter, r in latest_receipts(root).items()},
         }
         files: dict[str, str] = {
@@ -254,7 +257,8 @@ def dataset_card(receipt: dict[str, Any], written: dict[str, Any], counts: list[
         "unreviewed, empty or provenance-free reaches a training file. SFT holds only `accepted` runs "
         "(`partially_accepted` only when the export opted in); `rejected` and `needs_human_review` never. "
         "RAG never holds `rejected`. Each preference pair is two different runs of one task with "
-        "different texts, the chosen one accepted.", "",
+        "different texts, the chosen one accepted. The safety gates (credentials, files that do not "
+        "exist, benchmark answers, exact and near duplicates) ran as each export's receipt records:", "",
     ]
     exports = receipt["exports"]
     if exports:
@@ -265,8 +269,7 @@ def dataset_card(receipt: dict[str, Any], written: dict[str, Any], counts: list[
                 continue
             opts = ", ".join(f"{k}={v}" for k, v in (r.get("options") or {}).items()
                              if k in EXPORT_OPTIONS[exporter])
-            gates = r.get("safety_gates")
-            gates_text = json.dumps(gates) if gates is not None else "none recorded by this version"
+            gates_text = _gates_text(r.get("safety_gates"))
             body.append(f"| {exporter} | `{r.get('run_id')}` | {opts} | {gates_text} |")
     else:
         body.append("No export receipts were found under `reports/distillation/`.")
@@ -282,6 +285,19 @@ def dataset_card(receipt: dict[str, Any], written: dict[str, Any], counts: list[
         "`openai/sft.train.jsonl` or `openai/dpo.train.jsonl`.", "",
     ]
     return "\n".join(yaml + body)
+
+
+def _gates_text(gates: dict[str, dict[str, Any]] | None) -> str:
+    """The SPEC 12 gates an export run recorded as on, with their settings."""
+    if gates is None:
+        return "none (the run predates the safety gates)"
+    on = []
+    for gate, settings in gates.items():
+        if settings.get("on"):
+            extra = ", ".join(f"{k}={v}" for k, v in settings.items()
+                              if k != "on" and v not in (None, [], False))
+            on.append(f"{gate}" + (f" ({extra})" if extra else ""))
+    return ", ".join(on) or "all off (--no-safety-gates)"
 
 
 def llamafactory_info(written: dict[str, Any], options: DatasetOptions) -> dict[str, Any]:

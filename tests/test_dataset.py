@@ -145,6 +145,8 @@ def test_the_card_states_counts_sources_and_metadata(demo: dict[str, Path]) -> N
     for split, rows in rows_of(out, "sft").items():
         assert f"| sft | {split} | {len(rows)} |" in body
     assert "firewall" in body and "safety gates" in body
+    # the gates the export receipts record as on (the defaults of SPEC 12)
+    assert "secret_detected, duplicate_content, near_duplicate (threshold=0.8)" in body
     receipt = json.loads((out / "receipt.json").read_text("utf-8"))
     assert receipt["rows"]["sft"] == {s: len(r) for s, r in rows_of(out, "sft").items()}
     inputs = {i["file"]: i["sha256"] for i in receipt["inputs"]}
