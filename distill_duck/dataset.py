@@ -25,6 +25,7 @@ import duckdb
 
 from distill_duck import __version__
 from distill_duck.errors import DistillError, UsageError
+from distill_duck.input_cache import CACHE_FILE, InputCache
 from distill_duck.lakehouse import DATASETS, Lakehouse
 from distill_duck.lock import root_lock
 from distill_duck.pipeline import RunOptions, connect, now_iso, set_inputs
@@ -106,8 +107,15 @@ def build_dataset(root: Path, out: Path, options: DatasetOptions) -> DatasetResu
         con = connect(spill_dir=staging / ".spill")
         try:
             project.install_macros(con)
-            inputs, _ = set_inputs(con, lake, exports)
-            project.run(con, [m.name for m in models])
+            inputs, bound = set_inputs(con, lake, exports)
+            # the partitions are read through the export runs' parsed-input cache (we hold
+            # the root lock, as they do), so a build after an export parses nothing again;
+            # DuckDB misplaces the log of a database under a path holding "?" (see pipeline)
+            state_dir = root / ".distill_duck"
+            incremental = None
+            if "?" not in str(state_dir):
+                incremental = InputCache(con, state_dir / CACHE_FILE, project, bound).run
+            project.run(con, [m.name for m in models], incremental=incremental)
             written = write_files(con, models, staging, options)
             counts = con.execute(
                 "SELECT config, split, category, \"rows\", tasks FROM dataset_counts ORDER BY ALL").fetchall()
