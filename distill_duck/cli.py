@@ -511,7 +511,7 @@ def cmd_dataset(args: argparse.Namespace) -> int:
         tasks = result.receipt["tasks"].get(config, {})
         parts = [f"{split} {n}" + (f" ({tasks[split]} tasks)" if split in tasks else "")
                  for split, n in per_split.items()]
-        print(f"{config:<11} " + ", ".join(parts))
+        print(f"{config:<11} " + (", ".join(parts) or "no rows (the export file is empty or missing)"))
     print(f"wrote {args.out}: README.md (dataset card), data/, openai/, llamafactory/, dataset_info.json, "
           "receipt.json")
     return 0

@@ -126,6 +126,9 @@ def build_dataset(root: Path, out: Path, options: DatasetOptions) -> DatasetResu
         shutil.rmtree(staging / ".spill", ignore_errors=True)
 
         rows = {cfg: {split: n for (c, split), n in written["rows"].items() if c == cfg} for cfg in CONFIGS}
+        if not any(rows.values()):
+            raise UsageError(f"the export files under {root / 'exports'} hold no rows; run "
+                             f"`distill-duck export-all --root {root}` on a lakehouse with accepted runs")
         sources = facts_of(root, exports)
         receipt = {
             "receipt_version": 1,
@@ -164,9 +167,8 @@ def build_dataset(root: Path, out: Path, options: DatasetOptions) -> DatasetResu
 def write_files(con: duckdb.DuckDBPyConnection, models: list[Model], staging: Path,
                 options: DatasetOptions) -> dict[str, Any]:
     """COPY every config's splits to data/<config>/<split>.<ext> and every other layout to its
-    file. A config's train split is always written (a config with no rows still loads);
-    other splits, and the other layouts, only when they have rows (an empty file is what
-    fine-tuning services and LlamaFactory refuse)."""
+    file, for the splits that have rows: an empty data file is what `datasets` ("corresponds
+    to no data"), fine-tuning services and LlamaFactory refuse."""
     ext, copy_options = FORMATS[options.format]
     rows: dict[tuple[str, str], int] = {}
     files: dict[str, dict[str, Any]] = {}
@@ -182,7 +184,7 @@ def write_files(con: duckdb.DuckDBPyConnection, models: list[Model], staging: Pa
                        .fetchall())
         for split in SPLITS:
             n = present.get(split, 0)
-            if n == 0 and not (split == "train" and "dataset_config" in model.config):
+            if n == 0:
                 continue
             rel = target.format(split=split)
             path = staging / rel
@@ -225,8 +227,10 @@ def dataset_card(receipt: dict[str, Any], written: dict[str, Any], counts: list[
         "size_categories:", f"- {q(_size_category(total))}",
         "configs:",
     ]
-    for cfg in CONFIGS:
-        yaml += [f"- config_name: {cfg}"] + (["  default: true"] if cfg == "sft" else []) + ["  data_files:"]
+    present = [cfg for cfg in CONFIGS if rows[cfg]]
+    for cfg in present:
+        default = ["  default: true"] if cfg == present[0] else []
+        yaml += [f"- config_name: {cfg}", *default, "  data_files:"]
         for split in SPLITS:
             if split in rows[cfg]:
                 yaml += [f"  - split: {split}", f"    path: {q(f'data/{cfg}/{split}.{ext}')}"]
@@ -240,7 +244,8 @@ def dataset_card(receipt: dict[str, Any], written: dict[str, Any], counts: list[
         "fine-tuning services (`openai/`) read it as it is.", "",
         "## Configs", "",
     ]
-    body += [f"- **{cfg}**: {ABOUT[cfg]}" for cfg in CONFIGS]
+    body += [f"- **{cfg}**: {ABOUT[cfg]}" + ("" if rows[cfg] else " *No rows: the export file is empty, so "
+                                                "the card declares no such config.*") for cfg in CONFIGS]
     body += ["", "| config | split | rows | tasks | file |", "|---|---|---|---|---|"]
     for cfg in CONFIGS:
         for split, n in rows[cfg].items():

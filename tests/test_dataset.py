@@ -493,6 +493,26 @@ def test_refuses_a_folder_it_did_not_write_and_a_lakehouse_without_exports(
     assert [p.name for p in precious.iterdir()] == ["notes.txt"]
 
 
+def test_a_config_without_rows_is_not_declared(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    datasets = pytest.importorskip("datasets")
+    root = tmp_path / "lake"
+    write_partition(root, "scored-runs", "2026/03/01/scrum_reviews.jsonl",
+                    [scored(f"r{i}") for i in range(4)])
+    write_partition(root, "evidence", "2026/03/01/scrum_reviews.jsonl",
+                    [evidence(f"r{i}", text=f"text {i}") for i in range(4)])
+    export(root)  # accepted runs only: no preference pairs
+    out = tmp_path / "out"
+    capsys.readouterr()
+    build(root, out, "--format", "jsonl")
+    assert "preference  no rows" in capsys.readouterr().out
+    assert set(declared_splits(out)) == {"sft", "rag"}
+    assert not (out / "data" / "preference").exists() and not list((out / "openai").glob("dpo.*"))
+    assert not [k for k in json.loads((out / "dataset_info.json").read_text()) if "_preference_" in k]
+    assert datasets.load_dataset(str(out), "sft", cache_dir=str(tmp_path / "hf"))["train"].num_rows == 4
+    with pytest.raises(ValueError, match="preference"):
+        datasets.load_dataset(str(out), "preference", cache_dir=str(tmp_path / "hf"))
+
+
 def test_export_runs_do_not_run_the_dataset_models(tmp_path: Path) -> None:
     root = tmp_path / "lake"
     write_tasks(root, "2026/03/01", range(3), runs_per_task=1, tag="a")
