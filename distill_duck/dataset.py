@@ -29,7 +29,7 @@ from distill_duck.input_cache import CACHE_FILE, InputCache
 from distill_duck.lakehouse import DATASETS, Lakehouse
 from distill_duck.lock import root_lock
 from distill_duck.pipeline import RunOptions, connect, now_iso, set_inputs
-from distill_duck.receipts import facts_of, latest_receipts
+from distill_duck.receipts import facts_of, file_facts, latest_receipts
 from distill_duck.runner import Model, Project
 from distill_duck.sqlquote import ident, lit
 
@@ -196,7 +196,7 @@ def write_files(con: duckdb.DuckDBPyConnection, models: list[Model], staging: Pa
                 )
             except duckdb.Error as e:
                 raise DistillError(f"writing {rel} failed: {' '.join(str(e).split())}") from e
-            files[rel] = {"rows": n, "bytes": path.stat().st_size}
+            files[rel] = {"rows": n, **(file_facts(path) or {})}
             if "dataset_config" in model.config:
                 rows[(model.config["dataset_config"], split)] = n
     return {"rows": rows, "files": files}

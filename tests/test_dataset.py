@@ -152,6 +152,10 @@ def test_the_card_states_counts_sources_and_metadata(demo: dict[str, Path]) -> N
     inputs = {i["file"]: i["sha256"] for i in receipt["inputs"]}
     assert inputs[PREF_FILE] == hashlib.sha256((root / PREF_FILE).read_bytes()).hexdigest()
     assert any(f.startswith("data/scored-runs/") for f in inputs)
+    for rel, facts in receipt["files"].items():
+        assert facts["sha256"] == hashlib.sha256((out / rel).read_bytes()).hexdigest()
+    assert sum(f["rows"] for rel, f in receipt["files"].items() if rel.startswith("openai/sft.")) == sum(
+        receipt["rows"]["sft"].values())
 
 
 # -- TRL -----------------------------------------------------------------------------------
