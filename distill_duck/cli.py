@@ -46,6 +46,27 @@ EXPORT_EPILOG = (
 )
 
 
+DATASET_DESCRIPTION = """\
+Write the export files (every row of every run) as a folder that Hugging Face datasets,
+TRL, LlamaFactory and OpenAI-style fine-tuning services load without a conversion script:
+
+  OUT/README.md                         dataset card: configs sft, preference, rag
+  OUT/data/<config>/<split>.parquet     TRL-ready rows (messages; prompt/chosen/rejected)
+  OUT/openai/sft.<split>.jsonl          OpenAI-style chat fine-tuning lines
+  OUT/openai/dpo.<split>.jsonl          OpenAI-style preference lines
+  OUT/dataset_info.json                 LlamaFactory: <name>_<config>_<split>
+  OUT/llamafactory/preference.<split>.jsonl
+  OUT/receipt.json                      sha256 of the inputs, rows per config and split
+
+Splits are by task: every row of a task lands in the same split, decided by its task id
+alone, so a task never changes split as rows arrive. RAG rows are all in train."""
+
+DATASET_EPILOG = (
+    "The folder is built beside OUT and renamed into place; the export files are never changed. "
+    "An OUT that exists must be a folder this command wrote (or empty)."
+)
+
+
 class Parser(argparse.ArgumentParser):
     """argparse with the one-line errors of SPEC section 11 (exit 2)."""
 
@@ -77,6 +98,20 @@ def _positive(value: str) -> int:
     if n < 1:
         raise argparse.ArgumentTypeError(f"--max-pairs-per-task must be a whole number >= 1, not {value!r}")
     return n
+
+
+def _split_fraction(flag: str) -> Callable[[str], float]:
+    def parse(value: str) -> float:
+        try:
+            f = float(value)
+        except ValueError:
+            f = -1.0
+        if not 0 <= f < 1:
+            raise argparse.ArgumentTypeError(f"{flag} must be a number from 0 up to (not including) 1, "
+                                             f"not {value!r}")
+        return f
+
+    return parse
 
 
 def _add_root(p: argparse.ArgumentParser) -> None:
@@ -218,6 +253,23 @@ def build_parser() -> Parser:
     # no --root: a model's SQL does not depend on the root (its files are bound when it runs)
     p.add_argument("model", help="model name (see `distill-duck models`)")
 
+    p = sub.add_parser("dataset", help="write the export files as training-ready datasets into OUT",
+                       description=DATASET_DESCRIPTION, epilog=DATASET_EPILOG,
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("out", metavar="OUT", help="the folder to write (replaced whole if this command wrote it)")
+    _add_root(p)
+    p.add_argument("--eval-fraction", metavar="F", type=_split_fraction("--eval-fraction"), default=0.05,
+                   help="share of tasks in the validation split (default 0.05)")
+    p.add_argument("--test-fraction", metavar="F", type=_split_fraction("--test-fraction"), default=0.0,
+                   help="share of tasks in the test split (default 0: no test split)")
+    p.add_argument("--format", choices=("parquet", "jsonl"), default="parquet",
+                   help="data files of the Hugging Face configs (default parquet; openai/ is always JSONL)")
+    p.add_argument("--name", default="distill_duck",
+                   help="dataset name: the card's pretty_name and LlamaFactory's <name>_sft_train "
+                   "(default distill_duck)")
+    p.add_argument("--license", default="other", help="license id for the card (default other)")
+    p.add_argument("--json", action="store_true", help="print one JSON object {out, rows}")
+
     p = sub.add_parser("demo", help="write a deterministic sample lakehouse into DIR")
     p.add_argument("dir", metavar="DIR", help="where to write (created if missing)")
     p.add_argument("--runs", type=int, default=2000, help="scored runs to generate (default 2000)")
@@ -260,6 +312,8 @@ def dispatch(args: argparse.Namespace) -> int:
         return cmd_models(args)
     if args.command == "compile":
         return cmd_compile(args)
+    if args.command == "dataset":
+        return cmd_dataset(args)
     if args.command == "demo":
         return cmd_demo(args)
     raise UsageError(f"unknown command {args.command!r}")
@@ -440,6 +494,26 @@ def cmd_compile(args: argparse.Namespace) -> int:
     if args.model not in project.models:
         raise UsageError(f"no model named {args.model!r}; `distill-duck models` lists them")
     print(project.models[args.model].sql)
+    return 0
+
+
+def cmd_dataset(args: argparse.Namespace) -> int:
+    from distill_duck.dataset import DatasetOptions, build_dataset
+
+    root = resolve_root(args.root)
+    options = DatasetOptions(eval_fraction=args.eval_fraction, test_fraction=args.test_fraction,
+                             format=args.format, name=args.name, license=args.license)
+    result = build_dataset(root, Path(args.out), options)
+    if args.json:
+        print(json.dumps({"out": str(result.out), "rows": result.rows}))
+        return 0
+    for config, per_split in result.rows.items():
+        tasks = result.receipt["tasks"].get(config, {})
+        parts = [f"{split} {n}" + (f" ({tasks[split]} tasks)" if split in tasks else "")
+                 for split, n in per_split.items()]
+        print(f"{config:<11} " + (", ".join(parts) or "no rows (the export file is empty or missing)"))
+    print(f"wrote {args.out}: README.md (dataset card), data/, openai/, llamafactory/, dataset_info.json, "
+          "receipt.json")
     return 0
 
 

@@ -33,7 +33,8 @@ _PACKAGE_DIR = Path(__file__).resolve().parent
 SQL_DIR = _PACKAGE_DIR / "sql" if (_PACKAGE_DIR / "sql").is_dir() else _PACKAGE_DIR.parent / "sql"
 MACRO_DIR = "macros"
 # the folders under sql/, in the order data flows through them
-FLOW = ("inputs", "safety", "gates", "exports", "summaries", "warehouse", "receipts", "health", "report")
+FLOW = ("inputs", "safety", "gates", "exports", "summaries", "warehouse", "receipts", "health", "report",
+        "datasets")
 # The models that check the firewall after a run (the receipt's assertions, `health`): a
 # project may replace any gate, but not the checks that catch a gate letting the wrong rows
 # through, or a broken override could pass its own checks.

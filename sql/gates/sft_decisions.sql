@@ -5,6 +5,7 @@
 {% from 'macros/rows.sql' import sft_row, with_built_rows, common_row_checks %}
 {% from 'macros/safety.sql' import safety_facts, safety_reason, safety_errors %}
 {% from 'macros/duplicates.sql' import duplicate_gates %}
+{% from 'macros/instructions.sql' import sft_stem, sft_has_shape, sft_instruction, sft_context %}
 {% set sft_never = ['rejected', 'needs_human_review'] %}
 {% set allowed = ['accepted'] + (['partially_accepted'] if include_partial else []) %}
 WITH gated AS (
@@ -18,11 +19,10 @@ WITH gated AS (
             WHEN NOT evidence_found THEN 'missing_source_run_id'
         END AS gate_reason,
         -- SPEC 5 step 8: the instruction -> response shape, and the evidence's provenance
-        list_contains(['executor', 'reviewer', 'applier'], model_role) AND text_has_content AS has_shape,
+        {{ sft_has_shape('model_role', 'text_has_content') }} AS has_shape,
         coalesce(evidence_source_file, '') <> '' AS has_evidence_source,
         -- the template key: the evidence source file without data/_kb/ and .jsonl
-        regexp_replace(regexp_replace(coalesce(evidence_source_file, ''), '^data/_kb/', ''), '\.jsonl$', '')
-            AS stem,
+        {{ sft_stem('evidence_source_file') }} AS stem,
         coalesce(source_files[1], '') AS first_file
     FROM scored_with_evidence
 ),
@@ -44,31 +44,8 @@ checked AS (
         NULL::VARCHAR AS source_record,
         provenance AS source_provenance,
         CASE WHEN gate_reason IS NULL THEN short_id('sft-', evidence_run_id || '|' || provenance_sig_hash) END AS id,
-        CASE stem
-            WHEN 'scrum_reviews' THEN 'Review the file ''' || first_file
-                || ''' against the PRD + change-proposal context. Produce a forensic audit with findings, severity, confidence, patches.'
-            WHEN 'mode_experiments' THEN 'Run task_class=''' || task_id || ''' for file ''' || first_file
-                || '''. Produce the mode-runner''s expected output shape.'
-            WHEN 'auto_apply' THEN 'Auto-apply: emit a 6-line surgical patch for ''' || first_file
-                || ''' based on the latest scrum review findings.'
-            WHEN 'audits' THEN 'Audit phase ''' || regexp_replace(task_id, '^phase:', '')
-                || ''' and report findings with severity.'
-            WHEN 'observer_reviews' THEN 'Observer-review the latest attempt on ''' || first_file
-                || '''. Verdict: accept | reject | cycle.'
-            WHEN 'contract_analyses' THEN
-                CASE WHEN coalesce(contractor, '') <> ''
-                    THEN 'Analyze contractor ''' || contractor || ''' for permit '''
-                        || regexp_replace(task_id, '^permit:', '') || '''. Recommend with risk markers.'
-                    ELSE 'Analyze permit ''' || regexp_replace(task_id, '^permit:', '')
-                        || '''. Recommend with risk markers.' END
-            WHEN 'outcomes' THEN 'Run scenario; report per-event outcome with citations.'
-            ELSE 'Source ''' || stem || ''' run; produce the appropriate output for this task type.'
-        END AS instruction,
-        concat_ws(' · ',
-            CASE WHEN len(matrix_corpora) > 0 THEN 'matrix=' || array_to_string(matrix_corpora, ',') END,
-            CASE WHEN pathway_fingerprints_seen IS NOT NULL
-                THEN 'pathway_fingerprints=' || CAST(pathway_fingerprints_seen AS VARCHAR) END,
-            CASE WHEN model_name <> '' THEN 'model=' || model_name END) AS context
+        {{ sft_instruction('stem', 'first_file', 'task_id', 'contractor') }} AS instruction,
+        {{ sft_context('matrix_corpora', 'pathway_fingerprints_seen', 'model_name') }} AS context
     FROM gated
 ),
 validated AS (
