@@ -406,7 +406,14 @@ def _run_models(
         _, bound = set_inputs(con, lake, existing)
         timings = project.run(con, select, progress=progress)
         models = project.ordered(select)
-        publish(con, root, models, fingerprints(project, models, bound), built_at=now_iso())
+        prints = fingerprints(project, models, bound)
+        # a selection adds or replaces its own relations: every other relation of the
+        # current warehouse (what export runs published, earlier selections) is carried over
+        previous = attach_previous(con, root)
+        ran = {m.name for m in models}
+        kept = [project.models[n] for n in sorted(previous) if n not in ran and n in project.models]
+        prints.update({m.name: previous[m.name] for m in kept})
+        publish(con, root, models + kept, prints, keep={m.name for m in kept}, built_at=now_iso())
         return timings
     finally:
         con.close()
