@@ -42,7 +42,7 @@ from distill_duck.receipts import facts_of, git_state, write_receipt
 from distill_duck.runner import Model, Project
 from distill_duck.safety import SafetyGates
 from distill_duck.sqlquote import bind_variables, ident, lit
-from distill_duck.warehouse import PREVIOUS, attach_previous, fingerprints, publish
+from distill_duck.warehouse import PREVIOUS, attach_previous, fingerprints, publish, storage_version
 
 EXPORTERS = ("rag", "sft", "preference")
 # told the stage a run is in: "inputs/scored_lines", "writing export files", ...
@@ -183,6 +183,7 @@ def run_exporters(
     options: RunOptions,
     progress: Progress | None = None,
 ) -> RunResult:
+    storage_version()  # a bad setting is refused before anything is written
     if options.dry_run:
         # a dry run writes nothing under the root, not even scratch space
         with tempfile.TemporaryDirectory(prefix="distill-duck-dry-run-") as scratch:
@@ -388,6 +389,7 @@ def run_models(
     Export files are not touched: the export-* commands write those."""
     lake = Lakehouse(root)
     project = Project(options.context(), project=options.project)
+    storage_version()
     with root_lock(root):
         return _run_models(lake, project, select, progress)
 
