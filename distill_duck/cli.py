@@ -320,6 +320,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         for target, what in result.repaired.items():
             print(f"repaired torn last line of {target}: {what}")
         print(format_summaries(result.summaries))
+        warn_ignored(result.ignored_files)
         if result.receipt_path is not None:
             print(f"receipt: {result.receipt_path.relative_to(root)}")
     if not result.validation_passed:
@@ -328,6 +329,16 @@ def cmd_export(args: argparse.Namespace) -> int:
         raise DistillError(f"the outputs failed {len(failed)} checks after the run ({', '.join(failed)}); "
                            f"see {result.receipt_path} and run `distill-duck health`")
     return 0
+
+
+def warn_ignored(files: Sequence[str]) -> None:
+    """One warning line on stderr when files under data/ are not partitions (SPEC section 1)."""
+    if not files:
+        return
+    shown = ", ".join(files[:3]) + (f" and {len(files) - 3} more" if len(files) > 3 else "")
+    print(f"distill-duck: warning: {len(files)} files under data/ are ignored (not "
+          f"data/<scored-runs|evidence>/YYYY/MM/DD/<stem>.jsonl): {shown}; see ignored_files in "
+          "warehouse.duckdb or the receipt", file=sys.stderr)
 
 
 class StderrProgress:

@@ -50,7 +50,7 @@ Progress = Callable[[str], None]
 SUMMARY_KEYS = (
     "exporter", "dry_run", "scored_files_read", "records_read", "records_exported",
     "records_quarantined", "skipped_existing", "quarantine_by_reason", "input_errors",
-    "output_path",
+    "ignored_files", "output_path",
 )
 QUARANTINE_FILES = frozenset(QUARANTINES.values())
 # read_json needs at least one file: lists of output files always end with this empty one
@@ -97,6 +97,7 @@ class RunResult:
     repaired: dict[str, str]
     receipt_path: Path | None = None
     receipt: dict[str, Any] | None = None
+    ignored_files: list[str] = field(default_factory=list)  # under data/, not partitions
 
     @property
     def validation_passed(self) -> bool:
@@ -118,7 +119,7 @@ def connect(database: str = ":memory:", spill_dir: Path | None = None) -> duckdb
     return con
 
 
-def _bind(con: duckdb.DuckDBPyConnection, values: dict[str, list[Path] | str]) -> dict[str, list[Path] | str]:
+def _bind(con: duckdb.DuckDBPyConnection, values: dict[str, Any]) -> dict[str, Any]:
     """bind_variables, returning the values (the warehouse fingerprints the files read)."""
     bind_variables(con, values)
     return values
@@ -141,6 +142,8 @@ def set_inputs(con: duckdb.DuckDBPyConnection, lake: Lakehouse, output_files: Se
         # the safety gates' reference data (SPEC 12.2, 12.3)
         "manifest_paths": [manifest] if manifest is not None else [EMPTY_JSONL],
         "decontaminate_paths": [Path(f).resolve() for f in safety.decontaminate] or [EMPTY_JSONL],
+        # files under data/ that are not partitions: listed, never read
+        "ignored_paths": lake.ignored_files(),
     })
     return scored + evidence, {**bound, **set_published_files(con, lake)}
 
@@ -242,8 +245,9 @@ def _run_exporters(
             select += [m.name for m in project.published() if m.stage == "inputs"]
         timings = project.run(con, select, progress=progress, incremental=cache.run)
         summaries = {e: read_summary(con, e, options) for e in exporters}
+        ignored = list(bound["ignored_paths"])
         if options.dry_run:
-            return RunResult(summaries, timings, repaired)
+            return RunResult(summaries, timings, repaired, ignored_files=ignored)
 
         # hash the inputs and the outputs as they are now, beside DuckDB's work
         with ThreadPoolExecutor(max_workers=1) as background:
@@ -275,6 +279,8 @@ def _run_exporters(
                 "outputs": [{"file": rel, "before": before.get(rel), "after": after[rel],
                              "rows_written": rows_written.get(rel, 0)} for rel in after],
                 "repaired": repaired,
+                "ignored_files": [{"file": f, "why": w} for f, w in con.execute(
+                    "SELECT file, why FROM ignored_files ORDER BY file").fetchall()],
                 "summaries": summaries,
                 "input_cache": {name: {"files": len(bound[cache.files_variable(name)]), "parsed": n}
                                 for name, n in cache.parsed.items()},
@@ -286,7 +292,7 @@ def _run_exporters(
                 "validation": {"passed": all(a["passed"] for a in assertions), "assertions": assertions},
             }
             receipt_path = write_receipt(root, receipt)
-        return RunResult(summaries, timings, repaired, receipt_path, receipt)
+        return RunResult(summaries, timings, repaired, receipt_path, receipt, ignored)
     finally:
         con.close()
         for path in scratch:

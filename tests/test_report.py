@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -52,8 +53,14 @@ def test_report_shows_the_mix(lakehouse: Path) -> None:
     assert bars["Input errors per partition file"] == [("data/scored-runs/2026/04/27/audits.jsonl", 1)]
 
 
-@pytest.mark.skipif(CHROMIUM is None, reason="needs a chromium binary (apt-get install chromium)")
 def test_report_renders_in_headless_chromium(lakehouse: Path, tmp_path: Path) -> None:
+    if CHROMIUM is None:
+        missing = ("no Chromium on PATH (chromium, chromium-browser or google-chrome), so the report "
+                   "is not rendered in a browser; `apt-get install chromium` to run this test "
+                   "(.ci/run installs it)")
+        if os.environ.get("DISTILL_DUCK_REQUIRE_BROWSER"):
+            pytest.fail(missing)  # CI installed it: a missing browser is a broken setup there
+        pytest.skip(missing)
     _lake(lakehouse)
     export_json(lakehouse)
     run_cli("report", "--root", str(lakehouse))

@@ -26,9 +26,11 @@ def _tables(root: Path) -> dict[str, int]:
         con.close()
 
 
-def test_run_select_keeps_every_published_relation(lakehouse: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_run_select_keeps_every_published_relation(
+        lakehouse: Path, capsys: pytest.CaptureFixture[str]) -> None:
     write_partition(lakehouse, "scored-runs", "2026/04/27/scrum_reviews.jsonl",
-                    [scored("a1", task="t"), scored("a2", task="t"), scored("r1", "rejected", task="t"), "oops"])
+                    [scored("a1", task="t"), scored("a2", task="t"), scored("r1", "rejected", task="t"),
+                     "oops"])
     write_partition(lakehouse, "evidence", "2026/04/27/scrum_reviews.jsonl",
                     [evidence("a1", text="one"), evidence("a2", text="two"), evidence("r1", text="bad")])
     assert main(["export-all", "--root", str(lakehouse), "--recorded-at", RECORDED_AT]) == 0

@@ -35,7 +35,8 @@ READ = textwrap.dedent("""
 
 def _lake(root: Path) -> None:
     write_partition(root, "scored-runs", "2026/04/27/scrum_reviews.jsonl",
-                    [scored("a1", task="t"), scored("a2", task="t"), scored("r1", "rejected", task="t"), "oops"])
+                    [scored("a1", task="t"), scored("a2", task="t"), scored("r1", "rejected", task="t"),
+                     "oops"])
     write_partition(root, "evidence", "2026/04/27/scrum_reviews.jsonl",
                     [evidence("a1", text="one"), evidence("a2", text="two"), evidence("r1", text="bad")])
 
