@@ -19,7 +19,7 @@ from typing import Any
 
 import duckdb
 
-from distill_duck import __version__
+from distill_duck import __version__, interrupts
 from distill_duck.errors import DistillError
 from distill_duck.input_cache import CACHE_FILE, InputCache
 from distill_duck.lakehouse import (
@@ -187,6 +187,7 @@ def run_exporters(
     progress: Progress | None = None,
 ) -> RunResult:
     storage_version()  # a bad setting is refused before anything is written
+    progress = interrupts.hooked(progress)
     if options.dry_run:
         # a dry run writes nothing under the root, not even scratch space
         with tempfile.TemporaryDirectory(prefix="distill-duck-dry-run-") as scratch:
@@ -249,8 +250,9 @@ def _run_exporters(
         if options.dry_run:
             return RunResult(summaries, timings, repaired, ignored_files=ignored)
 
-        # hash the inputs and the outputs as they are now, beside DuckDB's work
-        with ThreadPoolExecutor(max_workers=1) as background:
+        # hash the inputs and the outputs as they are now, beside DuckDB's work; from here
+        # on an interrupt lets the run finish (export files, history, warehouse, receipt)
+        with interrupts.deferred(), ThreadPoolExecutor(max_workers=1) as background:
             input_facts = background.submit(facts_of, root, inputs)
             before = facts_of(root, list(OUTPUTS))
             started = time.perf_counter()
@@ -397,7 +399,7 @@ def run_models(
     project = Project(options.context(), project=options.project)
     storage_version()
     with root_lock(root):
-        return _run_models(lake, project, select, progress)
+        return _run_models(lake, project, select, interrupts.hooked(progress))
 
 
 def _run_models(
