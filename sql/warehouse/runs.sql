@@ -4,9 +4,10 @@
     columns={
         'run_id': 'id of the command run (sortable by time); export-all gives its three exporters one run_id',
         'exporter': 'rag, sft or preference',
-        'started_at': 'when the command started (UTC, ISO-8601)',
-        'finished_at': 'when the command finished writing (UTC, ISO-8601)',
-        'recorded_at': 'the recorded_at written into rows',
+        'started_at': 'when the command started, as a timestamp with time zone',
+        'finished_at': 'when the command finished writing, as a timestamp with time zone',
+        'recorded_at': 'the recorded_at written into rows, as a timestamp with time zone',
+        'recorded_at_text': 'recorded_at exactly as given (and written into rows)',
         'include_review': 'the --include-review option',
         'include_partial': 'the --include-partial option',
         'max_pairs_per_task': 'the --max-pairs-per-task option',
@@ -25,7 +26,11 @@
         'records_redacted': 'rows exported with secrets replaced by [REDACTED:<kind>] (--redact-secrets; else NULL)',
         'safety_gates': 'the safety gates of the run and their settings (JSON object keyed by quarantine reason)',
     }) }}
-SELECT *
+SELECT * REPLACE (
+        try_cast(started_at AS TIMESTAMPTZ) AS started_at,
+        try_cast(finished_at AS TIMESTAMPTZ) AS finished_at,
+        try_cast(recorded_at AS TIMESTAMPTZ) AS recorded_at),
+    recorded_at AS recorded_at_text
 FROM {{ output_rows('runs_paths', "{
         'run_id': 'VARCHAR',
         'exporter': 'VARCHAR',
