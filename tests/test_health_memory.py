@@ -72,3 +72,11 @@ def found_id(line: bytes) -> str:
     import json
 
     return str(json.loads(line)["id"])
+
+
+@pytest.mark.parametrize(("limit", "suggested"),
+                         [("1.4 GiB", "3GB"), ("3.7 GiB", "8GB"), ("286.1 MiB", "1GB")])
+def test_the_out_of_memory_message_suggests_more_than_the_limit(limit: str, suggested: str) -> None:
+    from distill_duck.runner import _twice
+
+    assert _twice(limit) == suggested
