@@ -33,7 +33,8 @@ def test_the_open_quarantine_drops_rows_whose_line_was_fixed(
         lakehouse: Path, capsys: pytest.CaptureFixture[str]) -> None:
     good, fixed = scored("a1"), scored("a2")
     write_partition(lakehouse, "scored-runs", SCORED, [good, '{"evidence_run_id": "a2", oops'])
-    write_partition(lakehouse, "evidence", SCORED, [evidence("a1"), evidence("a2")])
+    write_partition(lakehouse, "evidence", SCORED, [evidence("a1", text="# One\nfirst finding"),
+                                                   evidence("a2", text="# Two\nanother finding")])
     _export(lakehouse)
     sql = ("SELECT exporter, reason, input_line, still_open, exported_as FROM quarantine"
            " WHERE reason = 'schema_violation' ORDER BY exporter")
