@@ -65,6 +65,9 @@ def test_files_that_cannot_be_streamed_are_split_exactly(tmp_path: Path) -> None
         ("exports/sft/instruction_response.jsonl", 0, "unique_id", "id " + found_id(first_sft)[:17]),
         ("exports/sft/instruction_response.jsonl", 2, "unique_id", "id " + found_id(first_sft)[:17]),
         ("exports/sft/instruction_response.jsonl", 2, "torn", "last line has no new"),
+        # the repeated rows repeat a text too (SPEC 12.6)
+        ("exports/rag/playbooks.jsonl", 2, "duplicate_content", "same content as rag-"),
+        ("exports/sft/instruction_response.jsonl", 2, "duplicate_content", "same content as sft-"),
     }
 
 

@@ -7,6 +7,12 @@
 -- tool writes, with lines under 4 MiB) are read line by line by DuckDB's CSV reader with a
 -- delimiter they do not hold; anything else is split exactly (physical_lines), which holds the file in memory.
 {% from 'macros/lines.sql' import physical_lines %}
+{% from 'safety/secret_patterns.sql' import secret_patterns %}
+{% set full = [] %}
+{% for kind, before, secret, after in secret_patterns %}
+{% set _ = full.append('(' ~ before ~ ')(' ~ secret ~ ')(' ~ after ~ ')') %}
+{% endfor %}
+{% set texts = ['content', 'response', 'chosen', 'rejected'] %}
 {% set dataset_keys = {
     'exports/rag/playbooks.jsonl': ['schema_version', 'id', 'title', 'content', 'tags', 'source_run_id',
         'success_score', 'source_category', 'embedding_text', 'created_at', 'provenance'],
@@ -24,12 +30,34 @@
                           'source_provenance', 'recorded_at'] %}
 {% set reasons = ['missing_provenance', 'missing_source_run_id', 'empty_content', 'schema_violation',
     'unsafe_sft_category', 'unsafe_rag_category', 'invalid_preference_pairing', 'hallucinated_file_path',
-    'duplicate_id', 'self_pairing', 'category_disallowed'] %}
+    'duplicate_id', 'self_pairing', 'category_disallowed',
+    'secret_detected', 'duplicate_content', 'near_duplicate', 'benchmark_contamination'] %}
 {#- every JSON value the checks read, extracted in one parse of the line (a parse per check
     would hold a copy of every line of a chunk per check): at(path) is its element -#}
 {% set paths = ['$.id', '$.exporter', '$.reason', '$.errors', '$.input.file', '$.input.line', '$.source_record', '$.schema_version', '$.provenance.source_file', '$.provenance.sig_hash', '$.provenance.line_offset', '$.quality_score', '$.success_score', '$.title', '$.content', '$.source_run_id', '$.instruction', '$.response', '$.chosen_run_id', '$.rejected_run_id', '$.chosen', '$.rejected', '$.prompt'] %}
 {% macro at(path) %}f[{{ paths.index(path) + 1 }}]{% endmacro %}
 SELECT file, seq, exact_line, blank, line_problem, json_string(f[1]) AS id,
+    -- SPEC 12.6: what a default safety gate would refuse now (dataset rows only): the
+    -- secrets each text holds, and the keys the exact-duplicate gate compares
+    CASE WHEN is_object AND NOT is_quarantine THEN list_filter([
+{%- for field in texts %}
+        CASE WHEN regexp_matches(json_string({{ at('$.' ~ field) }}), {{ lit(full | join('|')) }})
+            THEN {{ lit(field) }} || ' holds ' || array_to_string(list_filter([
+{%- for kind, before, secret, after in secret_patterns %}
+                CASE WHEN regexp_matches(json_string({{ at('$.' ~ field) }}), {{ lit(full[loop.index0]) }})
+                    THEN {{ lit(kind) }} END{{ ',' if not loop.last }}
+{%- endfor %}
+            ], lambda k: k IS NOT NULL), ', ') || ' (the secret gate would quarantine this row now)' END{{ ',' if not loop.last }}
+{%- endfor %}
+    ], lambda m: m IS NOT NULL) END AS secrets,
+    CASE WHEN is_object AND NOT is_quarantine THEN list_filter([
+        content_key(json_string({{ at('$.content') }}))::VARCHAR,
+        content_key(json_string({{ at('$.response') }}))::VARCHAR,
+        -- a pair: both texts (one alone when the other is missing)
+        CASE WHEN json_string({{ at('$.chosen') }}) IS NOT NULL OR json_string({{ at('$.rejected') }}) IS NOT NULL
+            THEN hash(content_key(coalesce(json_string({{ at('$.chosen') }}), json_string({{ at('$.rejected') }}))),
+                      content_key(coalesce(json_string({{ at('$.rejected') }}), json_string({{ at('$.chosen') }}))))::VARCHAR END
+    ], lambda k: k IS NOT NULL) END AS content_keys,
     CASE
         WHEN NOT is_object THEN []
         -- quarantine rows: well-formed, with a reason from the taxonomy
@@ -41,7 +69,7 @@ SELECT file, seq, exact_line, blank, line_problem, json_string(f[1]) AS id,
         CASE WHEN 'exports/quarantine/' || coalesce(json_string({{ at('$.exporter') }}), '') || '.jsonl' <> file
             THEN 'exporter does not match the file' END,
         CASE WHEN NOT coalesce(list_contains({{ lit(reasons) }}, json_string({{ at('$.reason') }})), false)
-            THEN 'reason is not one of the 11 quarantine reasons' END,
+            THEN 'reason is not one of the 15 quarantine reasons' END,
         CASE WHEN coalesce(len(json_strings({{ at('$.errors') }})), 0) = 0
             THEN 'errors must be a non-empty array of strings' END,
         CASE WHEN json_string({{ at('$.input.file') }}) IS NULL

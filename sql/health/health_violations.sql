@@ -23,6 +23,17 @@ FROM lines WHERE unterminated AND line = last_line
 UNION ALL
 SELECT file, line, 'schema', unnest(messages) FROM lines
 UNION ALL
+SELECT file, line, 'secret_detected', unnest(secrets) FROM lines
+UNION ALL
+SELECT file, line, 'duplicate_content',
+    'same content as ' || first_id || ' (line ' || first_line || '); the duplicate gate would quarantine it'
+FROM (
+    SELECT *, first_value(id) OVER w AS first_id, first_value(line) OVER w AS first_line
+    FROM (SELECT file, line, id, unnest(content_keys) AS k FROM lines)
+    WINDOW w AS (PARTITION BY file, k ORDER BY line)
+)
+WHERE line > first_line
+UNION ALL
 SELECT file, line, 'unique_id', 'id ' || id || ' appears ' || n || ' times in this file'
 FROM (SELECT file, line, id, count(*) OVER (PARTITION BY file, id) AS n FROM lines WHERE id IS NOT NULL)
 WHERE n > 1
