@@ -293,10 +293,6 @@ def _model_paths(sql_dir: Path) -> dict[str, Path]:
     return paths
 
 
-# Parsing every model with sqlglot is about a third of a small run; a process that renders
-# the same SQL again (a library caller, the test suite) parses it once.
-@functools.lru_cache(maxsize=1024)
-def _references(name: str, sql: str) -> frozenset[str]:
 _SIZE_UNITS = {"bytes": 1, "B": 1, "KiB": 1 << 10, "MiB": 1 << 20, "GiB": 1 << 30, "TiB": 1 << 40}
 
 
@@ -309,7 +305,10 @@ def _twice(limit: str) -> str:
     return f"{max(1, math.ceil(2 * size / (1 << 30)))}GB"
 
 
-def _references(name: str, sql: str) -> set[str]:
+# Parsing every model with sqlglot is about a third of a small run; a process that renders
+# the same SQL again (a library caller, the test suite) parses it once.
+@functools.lru_cache(maxsize=1024)
+def _references(name: str, sql: str) -> frozenset[str]:
     """The relations a model's SQL reads: table references that no CTE in their own scope
     (or an enclosing one) names. Table functions (read_blob(...), range(...)) are not."""
     try:
