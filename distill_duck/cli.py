@@ -12,7 +12,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 
-from distill_duck import __version__
+from distill_duck import __version__, interrupts
 from distill_duck.errors import DistillError, UsageError
 from distill_duck.lakehouse import resolve_root
 from distill_duck.pipeline import EXPORTERS, RunOptions, run_exporters, run_models
@@ -278,13 +278,29 @@ def build_parser() -> Parser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    try:
-        args = build_parser().parse_args(argv)
-        return dispatch(args)
-    except DistillError as e:
+    with interrupts.watch() as watched:
+        try:
+            args = build_parser().parse_args(argv)
+            return dispatch(args)
+        except interrupts.Interrupted as e:
+            print(f"distill-duck: interrupted; {e}", file=sys.stderr)
+            return 130
+        except Exception as e:
+            # DuckDB reports an interrupted query as its own error: the interrupt decides
+            if not watched.seen:
+                return _failed(e)
+        except KeyboardInterrupt:
+            pass
+        print("distill-duck: interrupted; outputs are as they were before the run", file=sys.stderr)
+        return 130
+
+
+def _failed(e: Exception) -> int:
+    """The one line and exit code of a failed command; unknown errors propagate."""
+    if isinstance(e, DistillError):
         print(f"distill-duck: error: {e}", file=sys.stderr)
         return e.exit_code
-    except OSError as e:
+    if isinstance(e, OSError):
         # a write that fails (permissions, a full disk, a file where a folder belongs):
         # every output is changed by copy-and-rename, so nothing was half-written
         where = f" {e.filename}" if e.filename else ""
@@ -292,9 +308,7 @@ def main(argv: Sequence[str] | None = None) -> int:
               "before the run (check permissions, free space, and that the path is a directory)",
               file=sys.stderr)
         return 1
-    except KeyboardInterrupt:
-        print("distill-duck: interrupted; outputs are as they were before the run", file=sys.stderr)
-        return 130
+    raise e
 
 
 def dispatch(args: argparse.Namespace) -> int:
@@ -374,6 +388,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         for target, what in result.repaired.items():
             print(f"repaired torn last line of {target}: {what}")
         print(format_summaries(result.summaries))
+        warn_ignored(result.ignored_files)
         if result.receipt_path is not None:
             print(f"receipt: {result.receipt_path.relative_to(root)}")
     if not result.validation_passed:
@@ -382,6 +397,16 @@ def cmd_export(args: argparse.Namespace) -> int:
         raise DistillError(f"the outputs failed {len(failed)} checks after the run ({', '.join(failed)}); "
                            f"see {result.receipt_path} and run `distill-duck health`")
     return 0
+
+
+def warn_ignored(files: Sequence[str]) -> None:
+    """One warning line on stderr when files under data/ are not partitions (SPEC section 1)."""
+    if not files:
+        return
+    shown = ", ".join(files[:3]) + (f" and {len(files) - 3} more" if len(files) > 3 else "")
+    print(f"distill-duck: warning: {len(files)} files under data/ are ignored (not "
+          f"data/<scored-runs|evidence>/YYYY/MM/DD/<stem>.jsonl): {shown}; see ignored_files in "
+          "warehouse.duckdb or the receipt", file=sys.stderr)
 
 
 class StderrProgress:

@@ -60,6 +60,18 @@ class Lakehouse:
                     found.append(Path(dirpath, name).relative_to(self.root).as_posix())
         return sorted(found, key=lambda p: p.encode("utf-8", "surrogateescape"))
 
+    def ignored_files(self) -> list[str]:
+        """Every file under data/ that is not a partition file (SPEC section 1: not read,
+        but reported), as root-relative POSIX paths in byte order."""
+        partitions = set(self.scored_files()) | set(self.evidence_files())
+        found = []
+        for dirpath, _, filenames in os.walk(self.root / "data", followlinks=True):
+            for name in filenames:
+                rel = Path(dirpath, name).relative_to(self.root).as_posix()
+                if rel not in partitions:
+                    found.append(rel)
+        return sorted(found, key=lambda p: p.encode("utf-8", "surrogateescape"))
+
     def scored_files(self) -> list[str]:
         return self.partition_files(SCORED_DIR)
 

@@ -19,7 +19,7 @@ from typing import Any
 
 import duckdb
 
-from distill_duck import __version__
+from distill_duck import __version__, interrupts
 from distill_duck.errors import DistillError
 from distill_duck.input_cache import CACHE_FILE, InputCache
 from distill_duck.lakehouse import (
@@ -42,7 +42,7 @@ from distill_duck.receipts import facts_of, git_state, write_receipt
 from distill_duck.runner import Model, Project
 from distill_duck.safety import SafetyGates
 from distill_duck.sqlquote import bind_variables, ident, lit
-from distill_duck.warehouse import PREVIOUS, attach_previous, fingerprints, publish
+from distill_duck.warehouse import PREVIOUS, attach_previous, fingerprints, publish, storage_version
 
 EXPORTERS = ("rag", "sft", "preference")
 # told the stage a run is in: "inputs/scored_lines", "writing export files", ...
@@ -50,7 +50,7 @@ Progress = Callable[[str], None]
 SUMMARY_KEYS = (
     "exporter", "dry_run", "scored_files_read", "records_read", "records_exported",
     "records_quarantined", "skipped_existing", "quarantine_by_reason", "input_errors",
-    "output_path",
+    "ignored_files", "output_path",
 )
 QUARANTINE_FILES = frozenset(QUARANTINES.values())
 # read_json needs at least one file: lists of output files always end with this empty one
@@ -97,6 +97,7 @@ class RunResult:
     repaired: dict[str, str]
     receipt_path: Path | None = None
     receipt: dict[str, Any] | None = None
+    ignored_files: list[str] = field(default_factory=list)  # under data/, not partitions
 
     @property
     def validation_passed(self) -> bool:
@@ -118,7 +119,7 @@ def connect(database: str = ":memory:", spill_dir: Path | None = None) -> duckdb
     return con
 
 
-def _bind(con: duckdb.DuckDBPyConnection, values: dict[str, list[Path] | str]) -> dict[str, list[Path] | str]:
+def _bind(con: duckdb.DuckDBPyConnection, values: dict[str, Any]) -> dict[str, Any]:
     """bind_variables, returning the values (the warehouse fingerprints the files read)."""
     bind_variables(con, values)
     return values
@@ -141,6 +142,8 @@ def set_inputs(con: duckdb.DuckDBPyConnection, lake: Lakehouse, output_files: Se
         # the safety gates' reference data (SPEC 12.2, 12.3)
         "manifest_paths": [manifest] if manifest is not None else [EMPTY_JSONL],
         "decontaminate_paths": [Path(f).resolve() for f in safety.decontaminate] or [EMPTY_JSONL],
+        # files under data/ that are not partitions: listed, never read
+        "ignored_paths": lake.ignored_files(),
     })
     return scored + evidence, {**bound, **set_published_files(con, lake)}
 
@@ -183,6 +186,8 @@ def run_exporters(
     options: RunOptions,
     progress: Progress | None = None,
 ) -> RunResult:
+    storage_version()  # a bad setting is refused before anything is written
+    progress = interrupts.hooked(progress)
     if options.dry_run:
         # a dry run writes nothing under the root, not even scratch space
         with tempfile.TemporaryDirectory(prefix="distill-duck-dry-run-") as scratch:
@@ -241,11 +246,13 @@ def _run_exporters(
             select += [m.name for m in project.published() if m.stage == "inputs"]
         timings = project.run(con, select, progress=progress, incremental=cache.run)
         summaries = {e: read_summary(con, e, options) for e in exporters}
+        ignored = list(bound["ignored_paths"])
         if options.dry_run:
-            return RunResult(summaries, timings, repaired)
+            return RunResult(summaries, timings, repaired, ignored_files=ignored)
 
-        # hash the inputs and the outputs as they are now, beside DuckDB's work
-        with ThreadPoolExecutor(max_workers=1) as background:
+        # hash the inputs and the outputs as they are now, beside DuckDB's work; from here
+        # on an interrupt lets the run finish (export files, history, warehouse, receipt)
+        with interrupts.deferred(), ThreadPoolExecutor(max_workers=1) as background:
             input_facts = background.submit(facts_of, root, inputs)
             before = facts_of(root, list(OUTPUTS))
             started = time.perf_counter()
@@ -274,6 +281,8 @@ def _run_exporters(
                 "outputs": [{"file": rel, "before": before.get(rel), "after": after[rel],
                              "rows_written": rows_written.get(rel, 0)} for rel in after],
                 "repaired": repaired,
+                "ignored_files": [{"file": f, "why": w} for f, w in con.execute(
+                    "SELECT file, why FROM ignored_files ORDER BY file").fetchall()],
                 "summaries": summaries,
                 "input_cache": {name: {"files": len(bound[cache.files_variable(name)]), "parsed": n}
                                 for name, n in cache.parsed.items()},
@@ -285,7 +294,7 @@ def _run_exporters(
                 "validation": {"passed": all(a["passed"] for a in assertions), "assertions": assertions},
             }
             receipt_path = write_receipt(root, receipt)
-        return RunResult(summaries, timings, repaired, receipt_path, receipt)
+        return RunResult(summaries, timings, repaired, receipt_path, receipt, ignored)
     finally:
         con.close()
         for path in scratch:
@@ -388,8 +397,9 @@ def run_models(
     Export files are not touched: the export-* commands write those."""
     lake = Lakehouse(root)
     project = Project(options.context(), project=options.project)
+    storage_version()
     with root_lock(root):
-        return _run_models(lake, project, select, progress)
+        return _run_models(lake, project, select, interrupts.hooked(progress))
 
 
 def _run_models(
@@ -406,7 +416,14 @@ def _run_models(
         _, bound = set_inputs(con, lake, existing)
         timings = project.run(con, select, progress=progress)
         models = project.ordered(select)
-        publish(con, root, models, fingerprints(project, models, bound), built_at=now_iso())
+        prints = fingerprints(project, models, bound)
+        # a selection adds or replaces its own relations: every other relation of the
+        # current warehouse (what export runs published, earlier selections) is carried over
+        previous = attach_previous(con, root)
+        ran = {m.name for m in models}
+        kept = [project.models[n] for n in sorted(previous) if n not in ran and n in project.models]
+        prints.update({m.name: previous[m.name] for m in kept})
+        publish(con, root, models + kept, prints, keep={m.name for m in kept}, built_at=now_iso())
         return timings
     finally:
         con.close()

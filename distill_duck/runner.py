@@ -12,6 +12,8 @@ from __future__ import annotations
 import functools
 import hashlib
 import heapq
+import math
+import re
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -38,7 +40,7 @@ FLOW = ("inputs", "safety", "gates", "exports", "summaries", "warehouse", "recei
 # The models that check the firewall after a run (the receipt's assertions, `health`): a
 # project may replace any gate, but not the checks that catch a gate letting the wrong rows
 # through, or a broken override could pass its own checks.
-PROTECTED = ("run_checks", "health_violations", "health_safety_violations")
+PROTECTED = ("run_checks", "health_violations", "health_lines")
 
 
 @dataclass(frozen=True)
@@ -238,7 +240,8 @@ class Project:
                 limit = con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
                 raise DistillError(
                     f"model {model.name!r} ran out of memory under DuckDB's memory_limit of {limit}: "
-                    "set DISTILL_DUCK_MEMORY_LIMIT higher (e.g. DISTILL_DUCK_MEMORY_LIMIT=4GB) and run "
+                    f"set DISTILL_DUCK_MEMORY_LIMIT higher (e.g. DISTILL_DUCK_MEMORY_LIMIT="
+                    f"{_twice(limit)}) and run "
                     "again (input lines of tens of MB need about 80 times their size)"
                 ) from e
             except duckdb.Error as e:
@@ -289,6 +292,18 @@ def _model_paths(sql_dir: Path) -> dict[str, Path]:
             )
         paths[path.stem] = path
     return paths
+
+
+_SIZE_UNITS = {"bytes": 1, "B": 1, "KiB": 1 << 10, "MiB": 1 << 20, "GiB": 1 << 30, "TiB": 1 << 40}
+
+
+def _twice(limit: str) -> str:
+    """A suggestion above DuckDB's current limit ("1.4 GiB" -> "3GB"), never the limit itself."""
+    match = re.fullmatch(r"([\d.]+)\s*(\w+)", limit.strip())
+    if not match or match.group(2) not in _SIZE_UNITS:
+        return "8GB"
+    size = float(match.group(1)) * _SIZE_UNITS[match.group(2)]
+    return f"{max(1, math.ceil(2 * size / (1 << 30)))}GB"
 
 
 # Parsing every model with sqlglot is about a third of a small run; a process that renders

@@ -44,11 +44,15 @@ def ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def bind_variables(con: duckdb.DuckDBPyConnection, values: Mapping[str, Sequence[Path] | str]) -> None:
+def bind_variables(con: duckdb.DuckDBPyConnection,
+                   values: Mapping[str, Sequence[Path] | Sequence[str] | str]) -> None:
     """Set DuckDB variables the models read with getvariable, as bound parameters: path
-    lists glob-escaped (DuckDB's readers expand * ? [), strings as they are."""
+    lists glob-escaped (DuckDB's readers expand * ? [), strings and lists of strings (names
+    no reader opens) as they are."""
     for name, value in values.items():
         if isinstance(value, str):
             con.execute(f"SET VARIABLE {name} = ?::VARCHAR", [value])
+        elif all(isinstance(v, str) for v in value):
+            con.execute(f"SET VARIABLE {name} = ?::VARCHAR[]", [list(value)])
         else:
             con.execute(f"SET VARIABLE {name} = ?::VARCHAR[]", [[glob_escape(str(p)) for p in value]])

@@ -24,10 +24,15 @@ from pathlib import Path
 
 import duckdb
 
+from distill_duck.errors import UsageError
 from distill_duck.lakehouse import WAREHOUSE, file_stat
 from distill_duck.runner import Model, Project
 from distill_duck.sqlquote import ident, lit
 
+# The storage format of warehouse.duckdb. DuckDB 2.0's own format cannot be opened by the
+# 1.x clients BI tools and notebooks bundle; v1.4.0 opens in DuckDB 1.4, 1.5 and 2.0.
+STORAGE_VERSION_ENV = "DISTILL_DUCK_WAREHOUSE_STORAGE_VERSION"
+DEFAULT_STORAGE_VERSION = "v1.4.0"
 SOURCES = "warehouse_sources"
 PREVIOUS = "previous_warehouse"
 SOURCES_COMMENT = (
@@ -46,6 +51,22 @@ _VARIABLE = re.compile(r"getvariable\('([A-Za-z_][A-Za-z0-9_]*)'\)")
 
 # what a model's DuckDB variables hold: a path list (files read) or a plain value
 Bound = Mapping[str, "Sequence[Path] | str"]
+
+
+def storage_version() -> str:
+    """The configured storage format ($DISTILL_DUCK_WAREHOUSE_STORAGE_VERSION, default
+    v1.4.0); a UsageError when this DuckDB cannot write it. Runs check it before writing."""
+    value = os.environ.get(STORAGE_VERSION_ENV) or DEFAULT_STORAGE_VERSION
+    probe = duckdb.connect()
+    try:
+        probe.execute(f"ATTACH ':memory:' AS probe (STORAGE_VERSION {lit(value)})")
+    except duckdb.Error as e:
+        raise UsageError(f"{STORAGE_VERSION_ENV}={value!r} is not a storage version DuckDB "
+                         f"{duckdb.__version__} writes; use one like {DEFAULT_STORAGE_VERSION} "
+                         "(the oldest DuckDB that must open the warehouse)") from e
+    finally:
+        probe.close()
+    return value
 
 
 def fingerprints(project: Project, models: Iterable[Model], bound: Bound) -> dict[str, str]:
@@ -91,6 +112,11 @@ def attach_previous(con: duckdb.DuckDBPyConnection, root: Path) -> dict[str, str
         ).fetchone() or (0, 0)
         if total and free > _MAX_FREE_SHARE * total:
             raise LookupError("mostly free space: build afresh")
+        (stored,) = con.execute("SELECT tags['storage_version'] FROM duckdb_databases()"
+                                " WHERE database_name = ?", [PREVIOUS]).fetchone() or (None,)
+        if stored != f"{storage_version()}+":
+            # a copy would keep the old format; "latest" always rebuilds
+            raise LookupError("another storage format: build afresh")
         return dict(con.execute(
             f"SELECT s.relation, s.fingerprint FROM {PREVIOUS}.{SOURCES} AS s"
             " JOIN duckdb_tables() AS t ON t.database_name = ? AND t.table_name = s.relation",
@@ -155,7 +181,7 @@ def _build(
     keep: set[str],
     built_at: str,
 ) -> None:
-    con.execute(f"ATTACH {lit(str(build))} AS build_warehouse")
+    con.execute(f"ATTACH {lit(str(build))} AS build_warehouse (STORAGE_VERSION {lit(storage_version())})")
     try:
         built = dict(con.execute(
             f"SELECT relation, built_at FROM build_warehouse.{SOURCES}").fetchall()) if keep else {}

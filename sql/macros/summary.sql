@@ -13,6 +13,7 @@ SELECT
      FROM (SELECT reason, count(*) AS n FROM {{ decisions }}
            WHERE outcome = 'quarantined' GROUP BY reason)) AS quarantine_by_reason,
     (SELECT count(*) FROM input_errors) AS input_errors,
+    (SELECT count(*) FROM ignored_files) AS ignored_files,
     {{ lit(output_path) }} AS output_path
 FROM {{ decisions }}
 {%- endmacro %}

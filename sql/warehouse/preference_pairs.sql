@@ -9,18 +9,22 @@
         'reason': 'the two categories and the first scorer rationales',
         'chosen_run_id': 'evidence run id of the chosen run',
         'rejected_run_id': 'evidence run id of the rejected run',
-        'created_at': 'recorded_at of the run that exported the row',
+        'created_at': 'recorded_at of the run that exported the row, as a timestamp with time zone',
+        'created_at_text': 'created_at exactly as written in the file (SPEC: recorded_at is written as given)',
         'provenance_source_file': 'provenance.source_file of the chosen scored record',
         'provenance_line_offset': 'provenance.line_offset of the chosen scored record',
         'provenance_sig_hash': 'sha256 of the two run ids sorted by bytes and joined by |',
-        'provenance_recorded_at': 'recorded_at of the run that exported the row',
+        'provenance_recorded_at': 'provenance.recorded_at (the run that exported the row), as a timestamp',
+        'provenance_recorded_at_text': 'provenance.recorded_at exactly as written in the file',
     }) }}
 SELECT
-    id, prompt, chosen, rejected, reason, chosen_run_id, rejected_run_id, created_at,
+    id, prompt, chosen, rejected, reason, chosen_run_id, rejected_run_id, 
+    try_cast(created_at AS TIMESTAMPTZ) AS created_at, created_at AS created_at_text,
     provenance.source_file AS provenance_source_file,
     provenance.line_offset AS provenance_line_offset,
     provenance.sig_hash AS provenance_sig_hash,
-    provenance.recorded_at AS provenance_recorded_at
+    try_cast(provenance.recorded_at AS TIMESTAMPTZ) AS provenance_recorded_at,
+    provenance.recorded_at AS provenance_recorded_at_text
 FROM {{ output_rows('preference_output_paths', "{
         'id': 'VARCHAR',
         'prompt': 'VARCHAR',

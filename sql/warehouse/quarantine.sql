@@ -1,33 +1,69 @@
 {% from 'macros/output_rows.sql' import output_rows %}
 {{ config(publish=true,
-    comment='One row per line of the quarantine files exports/quarantine/{rag,sft,preference}.jsonl (all runs): every refused input with its structured reason.',
+    comment='One row per line of the quarantine files exports/quarantine/{rag,sft,preference}.jsonl (all runs): every refused input with its structured reason. still_open tells the open quarantine (the record at input_file:input_line has no row in the dataset) from rows fixed since.',
     columns={
         'output_file': 'the quarantine file the row is in',
         'id': 'q- id: sha256 of exporter|reason|file|line|extra, first 16 hex characters',
         'exporter': 'rag, sft or preference',
         'reason': 'why the input was refused: one of the quarantine reasons of docs/reasons.md',
         'errors': 'human-readable errors',
+        'errors_json': 'errors as a JSON array in text, for tools that cannot read list columns',
         'input_file': 'the scored partition file of the refused record (chosen record for pairs)',
-        'input_line': '0-based physical line of the refused record in input_file',
+        'input_line': '0-based physical line of the refused record in input_file (the first line is 0)',
         'source_record': 'the record as read, {"_raw": ...} for lines that are not objects, or the built row',
         'source_provenance': 'the scored record provenance object, or NULL',
-        'recorded_at': 'recorded_at of the run that quarantined it',
+        'recorded_at': 'recorded_at of the run that quarantined it, as a timestamp with time zone',
+        'recorded_at_text': 'recorded_at exactly as written in the file',
+        'exported_as': 'id of the dataset row the record at input_file:input_line has now (fixed and exported since, or for duplicate_id the row it repeats); NULL while none',
+        'still_open': 'true while the record at input_file:input_line has no row in the dataset: the open quarantine',
     }) }}
-SELECT
-    substr(filename, length(getvariable('root_prefix')) + 1) AS output_file,
-    id, exporter, reason, errors,
-    input.file AS input_file,
-    input.line AS input_line,
-    source_record,
-    CASE WHEN json_type(source_provenance) = 'OBJECT' THEN source_provenance END AS source_provenance,
-    recorded_at
-FROM {{ output_rows('quarantine_output_paths', "{
-        'id': 'VARCHAR',
-        'exporter': 'VARCHAR',
-        'reason': 'VARCHAR',
-        'errors': 'VARCHAR[]',
-        'input': 'STRUCT(file VARCHAR, line BIGINT)',
-        'source_record': 'JSON',
-        'source_provenance': 'JSON',
-        'recorded_at': 'VARCHAR'
-    }", filename=true) }}
+-- A quarantine file keeps every row it was given (append-only), so a row outlives the fix
+-- of its input line; exported_as/still_open say whether that line's record is in the
+-- dataset now (matched by file and line, as the inputs are now).
+-- (not materialized: the files are read twice rather than every row kept for the join)
+WITH rows AS NOT MATERIALIZED (
+    SELECT
+        substr(filename, length(getvariable('root_prefix')) + 1) AS output_file,
+        id, exporter, reason, errors,
+        to_json(errors)::VARCHAR AS errors_json,
+        input.file AS input_file,
+        input.line AS input_line,
+        source_record,
+        CASE WHEN json_type(source_provenance) = 'OBJECT' THEN source_provenance END AS source_provenance,
+        try_cast(recorded_at AS TIMESTAMPTZ) AS recorded_at,
+        recorded_at AS recorded_at_text
+    FROM {{ output_rows('quarantine_output_paths', "{
+            'id': 'VARCHAR',
+            'exporter': 'VARCHAR',
+            'reason': 'VARCHAR',
+            'errors': 'VARCHAR[]',
+            'input': 'STRUCT(file VARCHAR, line BIGINT)',
+            'source_record': 'JSON',
+            'source_provenance': 'JSON',
+            'recorded_at': 'VARCHAR'
+        }", filename=true) }}
+),
+-- the dataset id each current record would have (SPEC 3 ids), where it has one
+current_ids AS (
+    SELECT file, line, evidence_run_id,
+        short_id('rag-', evidence_run_id || '|' || provenance_sig_hash) AS rag_id,
+        short_id('sft-', evidence_run_id || '|' || provenance_sig_hash) AS sft_id
+    FROM scored_runs
+),
+paired AS (
+    SELECT run_id, min(id) AS id
+    FROM (SELECT chosen_run_id AS run_id, id FROM preference_pairs
+          UNION ALL SELECT rejected_run_id, id FROM preference_pairs)
+    GROUP BY run_id
+)
+SELECT r.*, e.exported_as, e.exported_as IS NULL AS still_open
+FROM rows AS r
+LEFT JOIN (
+    SELECT q.id, q.exporter, any_value(coalesce(rag.id, sft.id, p.id)) AS exported_as
+    FROM (SELECT DISTINCT id, exporter, input_file, input_line FROM rows) AS q
+    JOIN current_ids AS c ON c.file = q.input_file AND c.line = q.input_line
+    LEFT JOIN (SELECT id FROM rag_samples) AS rag ON q.exporter = 'rag' AND rag.id = c.rag_id
+    LEFT JOIN (SELECT id FROM sft_samples) AS sft ON q.exporter = 'sft' AND sft.id = c.sft_id
+    LEFT JOIN paired AS p ON q.exporter = 'preference' AND p.run_id = c.evidence_run_id
+    GROUP BY q.id, q.exporter
+) AS e ON e.id = r.id AND e.exporter = r.exporter

@@ -6,22 +6,28 @@
         'title': 'first non-blank line of the text, up to 120 characters',
         'content': 'the evidence text, unchanged',
         'tags': 'task:, category:, role:, model:, file: tags',
+        'tags_json': 'tags as a JSON array in text, for tools that cannot read list columns',
         'source_run_id': 'the evidence run id (joins evidence.run_id)',
         'success_score': 'the scored category (accepted, partially_accepted, or needs_human_review when opted in)',
         'source_category': 'the scored category',
         'embedding_text': 'first 2000 characters of the text',
-        'created_at': 'recorded_at of the run that exported the row',
+        'created_at': 'recorded_at of the run that exported the row, as a timestamp with time zone',
+        'created_at_text': 'created_at exactly as written in the file (SPEC: recorded_at is written as given)',
         'provenance_source_file': 'provenance.source_file of the scored record',
         'provenance_line_offset': 'provenance.line_offset of the scored record',
         'provenance_sig_hash': 'provenance.sig_hash of the scored record',
-        'provenance_recorded_at': 'recorded_at of the run that exported the row',
+        'provenance_recorded_at': 'provenance.recorded_at (the run that exported the row), as a timestamp',
+        'provenance_recorded_at_text': 'provenance.recorded_at exactly as written in the file',
     }) }}
 SELECT
-    id, title, content, tags, source_run_id, success_score, source_category, embedding_text, created_at,
+    id, title, content, tags, to_json(tags)::VARCHAR AS tags_json, source_run_id, success_score,
+    source_category, embedding_text,
+    try_cast(created_at AS TIMESTAMPTZ) AS created_at, created_at AS created_at_text,
     provenance.source_file AS provenance_source_file,
     provenance.line_offset AS provenance_line_offset,
     provenance.sig_hash AS provenance_sig_hash,
-    provenance.recorded_at AS provenance_recorded_at
+    try_cast(provenance.recorded_at AS TIMESTAMPTZ) AS provenance_recorded_at,
+    provenance.recorded_at AS provenance_recorded_at_text
 FROM {{ output_rows('rag_output_paths', "{
         'id': 'VARCHAR',
         'title': 'VARCHAR',

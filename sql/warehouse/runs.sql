@@ -4,9 +4,10 @@
     columns={
         'run_id': 'id of the command run (sortable by time); export-all gives its three exporters one run_id',
         'exporter': 'rag, sft or preference',
-        'started_at': 'when the command started (UTC, ISO-8601)',
-        'finished_at': 'when the command finished writing (UTC, ISO-8601)',
-        'recorded_at': 'the recorded_at written into rows',
+        'started_at': 'when the command started, as a timestamp with time zone',
+        'finished_at': 'when the command finished writing, as a timestamp with time zone',
+        'recorded_at': 'the recorded_at written into rows, as a timestamp with time zone',
+        'recorded_at_text': 'recorded_at exactly as given (and written into rows)',
         'include_review': 'the --include-review option',
         'include_partial': 'the --include-partial option',
         'max_pairs_per_task': 'the --max-pairs-per-task option',
@@ -17,6 +18,7 @@
         'skipped_existing': 'records whose row was already in the output file',
         'quarantine_by_reason': 'quarantined counts by reason (JSON object)',
         'input_errors': 'input errors found (see input_errors)',
+        'ignored_files': 'files under data/ that are not partition files (see ignored_files); NULL for runs before it was counted',
         'output_path': 'the dataset file',
         'task_ids_with_pairs': 'preference: tasks with a pair exported in this run',
         'insufficient_pair_task_ids': 'preference: tasks without a candidate pair',
@@ -24,7 +26,11 @@
         'records_redacted': 'rows exported with secrets replaced by [REDACTED:<kind>] (--redact-secrets; else NULL)',
         'safety_gates': 'the safety gates of the run and their settings (JSON object keyed by quarantine reason)',
     }) }}
-SELECT *
+SELECT * REPLACE (
+        try_cast(started_at AS TIMESTAMPTZ) AS started_at,
+        try_cast(finished_at AS TIMESTAMPTZ) AS finished_at,
+        try_cast(recorded_at AS TIMESTAMPTZ) AS recorded_at),
+    recorded_at AS recorded_at_text
 FROM {{ output_rows('runs_paths', "{
         'run_id': 'VARCHAR',
         'exporter': 'VARCHAR',
@@ -41,6 +47,7 @@ FROM {{ output_rows('runs_paths', "{
         'skipped_existing': 'BIGINT',
         'quarantine_by_reason': 'JSON',
         'input_errors': 'BIGINT',
+        'ignored_files': 'BIGINT',
         'output_path': 'VARCHAR',
         'task_ids_with_pairs': 'BIGINT',
         'insufficient_pair_task_ids': 'BIGINT',

@@ -8,18 +8,22 @@
         'response': 'the evidence text, unchanged',
         'source_run_id': 'the evidence run id (joins evidence.run_id)',
         'quality_score': 'accepted, or partially_accepted when opted in; never rejected or needs_human_review',
-        'created_at': 'recorded_at of the run that exported the row',
+        'created_at': 'recorded_at of the run that exported the row, as a timestamp with time zone',
+        'created_at_text': 'created_at exactly as written in the file (SPEC: recorded_at is written as given)',
         'provenance_source_file': 'provenance.source_file of the scored record',
         'provenance_line_offset': 'provenance.line_offset of the scored record',
         'provenance_sig_hash': 'provenance.sig_hash of the scored record',
-        'provenance_recorded_at': 'recorded_at of the run that exported the row',
+        'provenance_recorded_at': 'provenance.recorded_at (the run that exported the row), as a timestamp',
+        'provenance_recorded_at_text': 'provenance.recorded_at exactly as written in the file',
     }) }}
 SELECT
-    id, instruction, context, response, source_run_id, quality_score, created_at,
+    id, instruction, context, response, source_run_id, quality_score, 
+    try_cast(created_at AS TIMESTAMPTZ) AS created_at, created_at AS created_at_text,
     provenance.source_file AS provenance_source_file,
     provenance.line_offset AS provenance_line_offset,
     provenance.sig_hash AS provenance_sig_hash,
-    provenance.recorded_at AS provenance_recorded_at
+    try_cast(provenance.recorded_at AS TIMESTAMPTZ) AS provenance_recorded_at,
+    provenance.recorded_at AS provenance_recorded_at_text
 FROM {{ output_rows('sft_output_paths', "{
         'id': 'VARCHAR',
         'instruction': 'VARCHAR',
