@@ -20,7 +20,7 @@ from typing import Any
 import duckdb
 
 from distill_duck import __version__
-from distill_duck.errors import DistillError
+from distill_duck.errors import DistillError, duckdb_failure
 from distill_duck.input_cache import CACHE_FILE, InputCache
 from distill_duck.lakehouse import (
     DATASETS,
@@ -388,6 +388,7 @@ def run_models(
     Export files are not touched: the export-* commands write those."""
     lake = Lakehouse(root)
     project = Project(options.context(), project=options.project)
+    project.ordered(select)  # an unknown name is a bad invocation: refused before the lock is made
     with root_lock(root):
         return _run_models(lake, project, select, progress)
 
@@ -468,7 +469,7 @@ def prepare_export(
             con.execute(f"SET threads = {int(threads)}")
         return prepare_append(target, scratch), rows
     except duckdb.Error as e:
-        raise DistillError(f"writing {target.name} failed: {' '.join(str(e).split())}") from e
+        raise duckdb_failure(e, f"writing {target.name} failed: {' '.join(str(e).split())}") from e
     finally:
         scratch.unlink(missing_ok=True)
 
