@@ -14,7 +14,8 @@
         'recorded_at': 'recorded_at of the run that quarantined it',
     }) }}
 SELECT
-    substr(filename, length(getvariable('root_prefix')) + 1) AS output_file,
+    -- by name: a run reads its new lines from a staged copy before appending them
+    'exports/quarantine/' || parse_filename(filename) AS output_file,
     id, exporter, reason, errors,
     input.file AS input_file,
     input.line AS input_line,
