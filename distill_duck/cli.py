@@ -408,7 +408,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     else:
         for target, what in result.repaired.items():
             print(f"repaired torn last line of {target}: {what}")
-        print(format_summaries(result.summaries))
+        print(format_summaries(result.summaries, result.rows_written))
         if result.receipt_path is not None:
             print(f"receipt: {result.receipt_path.relative_to(root)}")
     if not result.validation_passed:
@@ -448,24 +448,45 @@ def with_progress(args: argparse.Namespace, work: Callable[[StderrProgress | Non
             progress.done()
 
 
-def format_summaries(summaries: dict[str, dict[str, Any]]) -> str:
+def format_summaries(summaries: dict[str, dict[str, Any]], rows_written: dict[str, int] | None = None) -> str:
+    """The run summary for people: the counts, and for each output file what this run
+    appended to it (on a dry run: would append) and what was already there."""
+    rows_written = rows_written or {}
     lines = []
     for name, s in summaries.items():
+        dry = s["dry_run"]
         head = f"{name}: read {s['records_read']} records from {s['scored_files_read']} files"
-        if s["dry_run"]:
+        if name == "preference":
+            head += " (the counts below are of pairs of runs, not records)"
+        if dry:
             head += " (dry run: nothing written)"
         lines.append(head)
-        lines.append(f"  exported          {s['records_exported']:>8}  -> {s['output_path']}")
-        lines.append(f"  quarantined       {s['records_quarantined']:>8}  -> exports/quarantine/{name}.jsonl")
+        out, quarantine = s["output_path"], f"exports/quarantine/{name}.jsonl"
+        new_q = rows_written.get(quarantine, 0)
+        lines.append(f"  exported          {s['records_exported']:>8}  "
+                     + _written(out, rows_written.get(out, 0), 0, dry))
+        lines.append(f"  quarantined       {s['records_quarantined']:>8}  "
+                     + _written(quarantine, new_q, s["records_quarantined"] - new_q, dry))
         for reason, n in s["quarantine_by_reason"].items():
             lines.append(f"    {reason:<28}{n:>6}")
-        lines.append(f"  skipped_existing  {s['skipped_existing']:>8}")
+        skipped = f"  (already in {out})" if s["skipped_existing"] else ""
+        lines.append(f"  skipped_existing  {s['skipped_existing']:>8}{skipped}")
         if name == "preference":
             lines.append(f"  tasks with pairs  {s['task_ids_with_pairs']:>8}")
-            lines.append(f"  tasks without     {s['insufficient_pair_task_ids']:>8}")
-            lines.append(f"  records skipped   {s['records_skipped']:>8}")
+            lines.append(f"  tasks without     {s['insufficient_pair_task_ids']:>8}  "
+                         "(too few usable runs to pair)")
+            lines.append(f"  records skipped   {s['records_skipped']:>8}  "
+                         "(not paired: no complete provenance or evidence_run_id)")
         lines.append(f"  input errors      {s['input_errors']:>8}  (see input_errors in warehouse.duckdb)")
     return "\n".join(lines)
+
+
+def _written(target: str, new: int, already: int, dry: bool) -> str:
+    """What a run did to one output file: rows appended, and rows it found already there."""
+    if new == 0:
+        return f"(nothing new for {target}" + (f"; all {already} already there)" if already else ")")
+    text = f"-> {target} ({new} {'would be appended' if dry else 'appended'}"
+    return text + (f", {already} already there)" if already else ")")
 
 
 def cmd_health(args: argparse.Namespace) -> int:

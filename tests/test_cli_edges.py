@@ -298,3 +298,31 @@ def test_every_command_has_a_description(capsys: pytest.CaptureFixture[str], com
     # a description of its own between the usage line and the arguments, beyond the summary
     assert not body.startswith(("positional arguments:", "options:")), text
     assert body.split("\n\n")[0].strip() != summary.strip(), text
+
+
+# -- the summary for people says what was written (item 18) ---------------------------------
+
+
+def test_the_summary_says_what_was_written_and_what_was_already_there(
+        lakehouse: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    small_lake(lakehouse)
+    args = ["export-all", "--root", str(lakehouse), "--recorded-at", RECORDED_AT]
+    assert main(args) == 0
+    first = capsys.readouterr().out
+    assert "-> exports/rag/playbooks.jsonl (2 appended)" in first
+    assert "-> exports/quarantine/rag.jsonl (1 appended)" in first
+    assert "(the counts below are of pairs of runs, not records)" in first
+
+    assert main(args) == 0  # nothing new: nothing written, and it says so
+    again = capsys.readouterr().out
+    assert "->" not in again
+    assert "(nothing new for exports/quarantine/rag.jsonl; all 1 already there)" in again
+    assert "(nothing new for exports/rag/playbooks.jsonl)" in again
+    assert "skipped_existing         2  (already in exports/rag/playbooks.jsonl)" in again
+
+    write_partition(lakehouse, "scored-runs", "2026/04/27/more.jsonl", [scored("r9", "rejected")])
+    assert main([*args, "--dry-run"]) == 0
+    dry = capsys.readouterr().out
+    assert "-> exports/quarantine/rag.jsonl (1 would be appended, 1 already there)" in dry
+    assert main(args) == 0
+    assert "-> exports/quarantine/rag.jsonl (1 appended, 1 already there)" in capsys.readouterr().out
