@@ -326,3 +326,20 @@ def test_the_summary_says_what_was_written_and_what_was_already_there(
     assert "-> exports/quarantine/rag.jsonl (1 would be appended, 1 already there)" in dry
     assert main(args) == 0
     assert "-> exports/quarantine/rag.jsonl (1 appended, 1 already there)" in capsys.readouterr().out
+
+
+def test_a_full_disk_exits_3_and_changes_nothing(
+        lakehouse: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    import errno
+
+    import distill_duck.pipeline
+
+    small_lake(lakehouse)
+
+    def full(target: Path, new_lines: Path) -> Path | None:
+        raise OSError(errno.ENOSPC, "No space left on device", str(target))
+
+    monkeypatch.setattr(distill_duck.pipeline, "prepare_append", full)
+    assert main(["export-all", "--root", str(lakehouse)]) == 3
+    assert "No space left on device" in one_error_line(capsys.readouterr().err)
+    assert not (lakehouse / "exports").exists() and not (lakehouse / "warehouse.duckdb").exists()
