@@ -297,7 +297,9 @@ def build_parser() -> Parser:
 def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
-        return dispatch(args)
+        code = dispatch(args)
+        sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's exit
+        return code
     except BrokenPipeError:
         # the reader went away (`| head`): a normal end. Point stdout at /dev/null so the
         # interpreter's final flush does not complain about the closed pipe.
