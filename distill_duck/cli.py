@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import argparse
+import io
 import json
+import os
 import re
 import sys
+import textwrap
 import time
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 
+import duckdb
+
 from distill_duck import __version__, interrupts
-from distill_duck.errors import DistillError, UsageError
+from distill_duck.errors import EXIT_INTERRUPTED, EXIT_OK, DistillError, UsageError, exit_code_of
 from distill_duck.lakehouse import resolve_root
 from distill_duck.pipeline import EXPORTERS, RunOptions, run_exporters, run_models
 from distill_duck.safety import SafetyGates
@@ -124,18 +129,23 @@ def _add_project(p: argparse.ArgumentParser) -> None:
                    "built-in model of that name (see `distill-duck models --project DIR`)")
 
 
-def _add_run_options(p: argparse.ArgumentParser) -> None:
-    """The run options of SPEC section 3, shared by the export commands and `run`."""
+def _add_run_options(p: argparse.ArgumentParser,
+                     exporters: Sequence[str] = ("rag", "sft", "preference")) -> None:
+    """The run options of SPEC section 3, shared by the export commands and `run`; each
+    export command shows only the options of its own exporter."""
     p.add_argument("--recorded-at", metavar="ISO", type=_recorded_at,
                    help="timestamp written into every row (default: now, UTC); "
                    "fix it for reproducible runs")
-    p.add_argument("--include-review", action="store_true",
-                   help="RAG: also export needs_human_review runs (rejected never)")
-    p.add_argument("--include-partial", action="store_true",
-                   help="SFT: also export partially_accepted runs "
-                   "(rejected and needs_human_review never)")
-    p.add_argument("--max-pairs-per-task", metavar="N", type=_positive, default=5,
-                   help="preference: candidate pairs per task (default 5)")
+    if "rag" in exporters:
+        p.add_argument("--include-review", action="store_true",
+                       help="RAG: also export needs_human_review runs (rejected never)")
+    if "sft" in exporters:
+        p.add_argument("--include-partial", action="store_true",
+                       help="SFT: also export partially_accepted runs "
+                       "(rejected and needs_human_review never)")
+    if "preference" in exporters:
+        p.add_argument("--max-pairs-per-task", metavar="N", type=_positive, default=5,
+                       help="preference: candidate pairs per task (default 5)")
 
 
 def _fraction(value: str) -> float:
@@ -202,7 +212,7 @@ def build_parser() -> Parser:
                            epilog=EXPORT_EPILOG)
         _add_root(p)
         _add_project(p)
-        _add_run_options(p)
+        _add_run_options(p, EXPORTERS if name == "export-all" else [name.removeprefix("export-")])
         _add_safety_options(p)
         p.add_argument("--dry-run", action="store_true",
                        help="read everything, write nothing, report what a real run would do")
@@ -270,10 +280,17 @@ def build_parser() -> Parser:
     p.add_argument("--license", default="other", help="license id for the card (default other)")
     p.add_argument("--json", action="store_true", help="print one JSON object {out, rows}")
 
-    p = sub.add_parser("demo", help="write a deterministic sample lakehouse into DIR")
-    p.add_argument("dir", metavar="DIR", help="where to write (created if missing)")
+    p = sub.add_parser("demo", help="write a deterministic sample lakehouse into DIR",
+                       description="Write a sample lakehouse into DIR: dated evidence and scored-run "
+                       "partitions with every kind of fault sprinkled in (malformed lines, missing "
+                       "provenance, duplicates, misplaced files), the same bytes for the same --runs "
+                       "and --seed. Then try `distill-duck export-all --root DIR`.")
+    p.add_argument("dir", metavar="DIR",
+                   help="where to write (created if missing; must be empty unless --force)")
     p.add_argument("--runs", type=int, default=2000, help="scored runs to generate (default 2000)")
     p.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
+    p.add_argument("--force", action="store_true",
+                   help="write into DIR even when it is not empty (files of the same name are overwritten)")
     return parser
 
 
@@ -281,10 +298,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     with interrupts.watch() as watched:
         try:
             args = build_parser().parse_args(argv)
-            return dispatch(args)
+            code = dispatch(args)
+            sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's exit
+            return code
+        except BrokenPipeError:
+            # the reader went away (`| head`): a normal end. Point stdout at /dev/null so the
+            # interpreter's final flush does not complain about the closed pipe.
+            _silence_stdout()
+            return EXIT_OK
         except interrupts.Interrupted as e:
             print(f"distill-duck: interrupted; {e}", file=sys.stderr)
-            return 130
+            return EXIT_INTERRUPTED
         except Exception as e:
             # DuckDB reports an interrupted query as its own error: the interrupt decides
             if not watched.seen:
@@ -292,14 +316,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         except KeyboardInterrupt:
             pass
         print("distill-duck: interrupted; outputs are as they were before the run", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
 
 
 def _failed(e: Exception) -> int:
     """The one line and exit code of a failed command; unknown errors propagate."""
     if isinstance(e, DistillError):
         print(f"distill-duck: error: {e}", file=sys.stderr)
-        return e.exit_code
+        return exit_code_of(e)
     if isinstance(e, OSError):
         # a write that fails (permissions, a full disk, a file where a folder belongs):
         # every output is changed by copy-and-rename, so nothing was half-written
@@ -307,8 +331,20 @@ def _failed(e: Exception) -> int:
         print(f"distill-duck: error: cannot write{where}: {e.strerror or e}; outputs are as they were "
               "before the run (check permissions, free space, and that the path is a directory)",
               file=sys.stderr)
-        return 1
+        return exit_code_of(e)
+    if isinstance(e, duckdb.Error):
+        # DuckDB failing outside a model (publishing, auditing): one line, never a traceback
+        print(f"distill-duck: error: {' '.join(str(e).split())}", file=sys.stderr)
+        return exit_code_of(e)
     raise e
+
+
+def _silence_stdout() -> None:
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, io.UnsupportedOperation):
+        pass  # not a real file descriptor (a test's captured stdout): nothing will flush to it
 
 
 def dispatch(args: argparse.Namespace) -> int:
@@ -355,10 +391,11 @@ def _options(args: argparse.Namespace) -> RunOptions:
         from distill_duck.runner import Project
 
         Project(project=args.project)  # a bad project is refused before the run touches the root
+    # an export command has only its own exporter's options
     return RunOptions(
-        include_review=args.include_review,
-        include_partial=args.include_partial,
-        max_pairs_per_task=args.max_pairs_per_task,
+        include_review=getattr(args, "include_review", False),
+        include_partial=getattr(args, "include_partial", False),
+        max_pairs_per_task=getattr(args, "max_pairs_per_task", 5),
         dry_run=getattr(args, "dry_run", False),
         safety=_safety(args),
         project=args.project,
@@ -387,7 +424,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     else:
         for target, what in result.repaired.items():
             print(f"repaired torn last line of {target}: {what}")
-        print(format_summaries(result.summaries))
+        print(format_summaries(result.summaries, result.rows_written))
         warn_ignored(result.ignored_files)
         if result.receipt_path is not None:
             print(f"receipt: {result.receipt_path.relative_to(root)}")
@@ -438,24 +475,45 @@ def with_progress(args: argparse.Namespace, work: Callable[[StderrProgress | Non
             progress.done()
 
 
-def format_summaries(summaries: dict[str, dict[str, Any]]) -> str:
+def format_summaries(summaries: dict[str, dict[str, Any]], rows_written: dict[str, int] | None = None) -> str:
+    """The run summary for people: the counts, and for each output file what this run
+    appended to it (on a dry run: would append) and what was already there."""
+    rows_written = rows_written or {}
     lines = []
     for name, s in summaries.items():
+        dry = s["dry_run"]
         head = f"{name}: read {s['records_read']} records from {s['scored_files_read']} files"
-        if s["dry_run"]:
+        if name == "preference":
+            head += " (the counts below are of pairs of runs, not records)"
+        if dry:
             head += " (dry run: nothing written)"
         lines.append(head)
-        lines.append(f"  exported          {s['records_exported']:>8}  -> {s['output_path']}")
-        lines.append(f"  quarantined       {s['records_quarantined']:>8}  -> exports/quarantine/{name}.jsonl")
+        out, quarantine = s["output_path"], f"exports/quarantine/{name}.jsonl"
+        new_q = rows_written.get(quarantine, 0)
+        lines.append(f"  exported          {s['records_exported']:>8}  "
+                     + _written(out, rows_written.get(out, 0), 0, dry))
+        lines.append(f"  quarantined       {s['records_quarantined']:>8}  "
+                     + _written(quarantine, new_q, s["records_quarantined"] - new_q, dry))
         for reason, n in s["quarantine_by_reason"].items():
             lines.append(f"    {reason:<28}{n:>6}")
-        lines.append(f"  skipped_existing  {s['skipped_existing']:>8}")
+        skipped = f"  (already in {out})" if s["skipped_existing"] else ""
+        lines.append(f"  skipped_existing  {s['skipped_existing']:>8}{skipped}")
         if name == "preference":
             lines.append(f"  tasks with pairs  {s['task_ids_with_pairs']:>8}")
-            lines.append(f"  tasks without     {s['insufficient_pair_task_ids']:>8}")
-            lines.append(f"  records skipped   {s['records_skipped']:>8}")
+            lines.append(f"  tasks without     {s['insufficient_pair_task_ids']:>8}  "
+                         "(too few usable runs to pair)")
+            lines.append(f"  records skipped   {s['records_skipped']:>8}  "
+                         "(not paired: no complete provenance or evidence_run_id)")
         lines.append(f"  input errors      {s['input_errors']:>8}  (see input_errors in warehouse.duckdb)")
     return "\n".join(lines)
+
+
+def _written(target: str, new: int, already: int, dry: bool) -> str:
+    """What a run did to one output file: rows appended, and rows it found already there."""
+    if new == 0:
+        return f"(nothing new for {target}" + (f"; all {already} already there)" if already else ")")
+    text = f"-> {target} ({new} {'would be appended' if dry else 'appended'}"
+    return text + (f", {already} already there)" if already else ")")
 
 
 def cmd_health(args: argparse.Namespace) -> int:
@@ -550,8 +608,21 @@ def cmd_demo(args: argparse.Namespace) -> int:
     root = Path(args.dir)
     if root.exists() and not root.is_dir():
         raise UsageError(f"{args.dir!r} is a file; pass a directory for the demo lakehouse")
+    if root.is_dir() and any(root.iterdir()) and not args.force:
+        # writing into a lake would mix the sample's partitions with the user's
+        raise UsageError(f"{args.dir!r} is not empty; pass an empty or new directory, "
+                         "or --force to write the demo into it anyway")
     counts = write_demo(root, runs=args.runs, seed=args.seed)
-    print(f"wrote a demo lakehouse to {root}: " + ", ".join(f"{k}={v}" for k, v in counts.items()))
+    print(f"wrote a demo lakehouse to {root}:")
+    faults = {k.removeprefix("fault:"): v for k, v in counts.items() if k.startswith("fault:")}
+    for key, value in counts.items():
+        if not key.startswith("fault:"):
+            print(f"  {key:<16}{value:>10}")
+    if faults:
+        print("  faults sprinkled in (kind: occurrences):")
+        print(textwrap.fill(", ".join(f"{kind}: {n}" for kind, n in faults.items()), width=96,
+                            initial_indent="    ", subsequent_indent="    "))
+    print(f"next: distill-duck export-all --root {root}")
     return 0
 
 

@@ -30,13 +30,19 @@ def file_stat(path: Path) -> str:
 
 
 def resolve_root(root: str | os.PathLike[str] | None) -> Path:
-    """--root, else $LH_DISTILL_ROOT, else the current directory; it must be a directory."""
+    """--root, else $LH_DISTILL_ROOT, else the current directory; it must be a directory
+    holding data/ (SPEC section 1)."""
     raw = root if root is not None else os.environ.get("LH_DISTILL_ROOT") or "."
     path = Path(raw).expanduser()
     if not path.exists():
         raise UsageError(f"root {str(raw)!r} does not exist; pass --root DIR or set LH_DISTILL_ROOT")
     if not path.is_dir():
         raise UsageError(f"root {str(raw)!r} is not a directory; pass the lakehouse directory")
+    if not (path / "data").is_dir():
+        # a typo or the wrong current directory would otherwise be "exported" as zero
+        # records, with .distill_duck/, reports/ and a warehouse left in it (SPEC 1, 11)
+        raise UsageError(f"root {str(raw)!r} has no data/ directory: is this a lakehouse root? "
+                         "pass --root DIR (or set LH_DISTILL_ROOT) to the folder holding data/scored-runs/")
     return path.resolve()
 
 

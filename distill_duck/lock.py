@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from distill_duck.errors import DistillError
+from distill_duck.errors import MachineError
 
 LOCK_FILE = ".distill_duck/lock"
 
@@ -27,7 +27,7 @@ def root_lock(root: Path) -> Iterator[None]:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             holder = os.pread(fd, 64, 0).decode("ascii", "replace").strip() or "unknown"
-            raise DistillError(
+            raise MachineError(
                 f"another distill-duck run (pid {holder}) holds {path}; "
                 "wait for it to finish, then run again"
             ) from None

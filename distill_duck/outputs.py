@@ -171,7 +171,8 @@ def repair_torn(target: Path, is_json_object: Callable[[bytes], bool]) -> str | 
 
 def remove_stale_scratch(root: Path, directories: list[Path]) -> list[Path]:
     """Delete what a killed run left half-made: ``.<name>.*.tmp`` copies beside output files,
-    ``.warehouse.*.duckdb`` builds and the scratch files under ``.distill_duck/``. Only call
+    ``.warehouse.*.duckdb`` builds, and the scratch files and staged new lines
+    (``new-lines-*/``) under ``.distill_duck/``. Only call
     this while holding the root lock: then no other run is writing them."""
     stale: list[Path] = []
     for directory in directories:
@@ -182,6 +183,12 @@ def remove_stale_scratch(root: Path, directories: list[Path]) -> list[Path]:
     if state.is_dir():
         stale += [p for p in state.glob("*.jsonl") if p.is_file()]
         stale += [p for p in state.glob("distill-duck-work-*.duckdb*") if p.is_file()]
+        # a killed run's new lines, staged but never appended
+        for folder in state.glob("new-lines-*"):
+            if folder.is_dir() and not folder.is_symlink():
+                shutil.rmtree(folder, ignore_errors=True)
+                stale.append(folder)
     for p in stale:
-        p.unlink(missing_ok=True)
+        if p.is_file():
+            p.unlink(missing_ok=True)
     return stale

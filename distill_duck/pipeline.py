@@ -8,9 +8,10 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -20,7 +21,7 @@ from typing import Any
 import duckdb
 
 from distill_duck import __version__, interrupts
-from distill_duck.errors import DistillError
+from distill_duck.errors import DistillError, duckdb_failure
 from distill_duck.input_cache import CACHE_FILE, InputCache
 from distill_duck.lakehouse import (
     DATASETS,
@@ -53,6 +54,8 @@ SUMMARY_KEYS = (
     "ignored_files", "output_path",
 )
 QUARANTINE_FILES = frozenset(QUARANTINES.values())
+# the folders under .distill_duck/ holding a run's new lines until they are appended
+STAGE_PREFIX = "new-lines-"
 # read_json needs at least one file: lists of output files always end with this empty one
 EMPTY_JSONL = Path(__file__).resolve().parent / "empty.jsonl"
 PREFERENCE_KEYS = ("task_ids_with_pairs", "insufficient_pair_task_ids", "records_skipped")
@@ -98,6 +101,8 @@ class RunResult:
     receipt_path: Path | None = None
     receipt: dict[str, Any] | None = None
     ignored_files: list[str] = field(default_factory=list)  # under data/, not partitions
+    # new lines appended per output file (on a dry run: the lines a real run would append)
+    rows_written: dict[str, int] = field(default_factory=dict)
 
     @property
     def validation_passed(self) -> bool:
@@ -137,7 +142,7 @@ def set_inputs(con: duckdb.DuckDBPyConnection, lake: Lakehouse, output_files: Se
         "root_prefix": str(lake.root).rstrip("/") + "/",
         "scored_paths": [lake.path(p) for p in scored],
         "evidence_paths": [lake.path(p) for p in evidence],
-        # ids already exported (idempotent append); none on a dry run
+        # ids already exported (idempotent append; a dry run previews against them too)
         "output_paths": [lake.path(p) for p in output_files] + [EMPTY_JSONL],
         # the safety gates' reference data (SPEC 12.2, 12.3)
         "manifest_paths": [manifest] if manifest is not None else [EMPTY_JSONL],
@@ -148,10 +153,18 @@ def set_inputs(con: duckdb.DuckDBPyConnection, lake: Lakehouse, output_files: Se
     return scored + evidence, {**bound, **set_published_files(con, lake)}
 
 
-def set_published_files(con: duckdb.DuckDBPyConnection, lake: Lakehouse) -> dict[str, list[Path] | str]:
-    """Bind the output files as they are now, for the warehouse models."""
+def set_published_files(con: duckdb.DuckDBPyConnection, lake: Lakehouse,
+                        staged: Mapping[str, Path] | None = None) -> dict[str, list[Path] | str]:
+    """Bind the output files for the warehouse models: as they are now, each followed by
+    the new lines staged for it (so the models see the files as the run will leave them)."""
+    staged = staged or {}
+
     def existing(*rels: str) -> list[Path]:
-        return [lake.path(r) for r in rels if lake.path(r).is_file()] + [EMPTY_JSONL]
+        paths = []
+        for r in rels:
+            paths += [lake.path(r)] if lake.path(r).is_file() else []
+            paths += [staged[r]] if r in staged else []
+        return paths + [EMPTY_JSONL]
 
     return _bind(con, {
         **{f"{name}_output_paths": existing(rel) for name, rel in DATASETS.items()},
@@ -219,6 +232,7 @@ def _run_exporters(
     work_dir = state_dir if "?" not in str(state_dir) else Path(tempfile.gettempdir())
     work_db = work_dir / f"distill-duck-work-{os.getpid()}.duckdb"
     scratch = [work_db]  # removed when the run ends, whatever happens
+    scratch_dirs: list[Path] = []
     con = connect(str(work_db), spill_dir=state_dir / "spill")
     try:
         project.install_macros(con)
@@ -229,7 +243,10 @@ def _run_exporters(
                 done = repair_torn(lake.path(rel), check)
                 if done:
                     repaired[rel] = done
-        existing = [] if options.dry_run else [p for p in OUTPUTS if lake.path(p).is_file()]
+        # a dry run previews the next run, so it reads the existing outputs too (SPEC 3); a
+        # torn last line it cannot repair is skipped by the readers (a JSON object is read
+        # whole), which is what the repair would leave
+        existing = [p for p in OUTPUTS if lake.path(p).is_file()]
         inputs, bound = set_inputs(con, lake, existing, options.safety, state_dir)
         # parsed partition files are kept between runs under the root (not for dry runs,
         # which write nothing there, nor where DuckDB cannot keep a file: see work_dir)
@@ -242,13 +259,36 @@ def _run_exporters(
 
         exports = exporter_models(project, exporters)
         select = [m.name for m in exports] + [f"{e}_summary" for e in exporters]
-        if not options.dry_run:  # the published input relations (scored_runs, ...) too
-            select += [m.name for m in project.published() if m.stage == "inputs"]
+        select += [m.name for m in project.published() if m.stage == "inputs"]
         timings = project.run(con, select, progress=progress, incremental=cache.run)
         summaries = {e: read_summary(con, e, options) for e in exporters}
         ignored = list(bound["ignored_paths"])
+
+        # The new lines go to scratch files first, and the run's checks (firewall, unique
+        # ids, accounting) run on the files as they would become: a model that loses or
+        # lets through rows fails here, before anything is renamed in, dry run or not.
+        started = time.perf_counter()
+        if progress:
+            progress("preparing export files")
+        stage_dir = Path(tempfile.mkdtemp(prefix=STAGE_PREFIX, dir=state_dir))
+        scratch_dirs.append(stage_dir)
+        staged, rows_written = stage_exports(con, exports, stage_dir)
+        timings["prepare_exports"] = time.perf_counter() - started
+        bound.update(set_published_files(con, lake, staged))
+        bind_variables(con, {"run_summaries": json.dumps(summaries)})
+        keep, more = build_warehouse(con, project, root, bound, progress)
+        timings.update(more)
+        checks = run_checks(con)
+        failed = [c for c in checks if not c["passed"]]
+        if failed:
+            raise DistillError(
+                f"the run failed {len(failed)} checks on the rows it prepared, so nothing was written: "
+                + "; ".join(f"{c['name']} ({c['detail']})" for c in failed)
+                + " (a model under sql/ loses or lets through rows, or an output file was edited: "
+                "see `distill-duck health`)"
+            )
         if options.dry_run:
-            return RunResult(summaries, timings, repaired, ignored_files=ignored)
+            return RunResult(summaries, timings, repaired, ignored_files=ignored, rows_written=rows_written)
 
         # hash the inputs and the outputs as they are now, beside DuckDB's work; from here
         # on an interrupt lets the run finish (export files, history, warehouse, receipt)
@@ -258,13 +298,13 @@ def _run_exporters(
             started = time.perf_counter()
             if progress:
                 progress("writing export files")
-            rows_written = write_exports(con, exports, lake, state_dir)
+            write_exports(lake, staged)
             timings["write_exports"] = time.perf_counter() - started
             run_id = record_runs(lake, summaries, options, started_at)
             bound.update(set_published_files(con, lake))
-            timings.update(refresh_warehouse(con, project, root, bound, started_at, progress))
+            timings.update(publish_warehouse(con, project, root, bound, keep, started_at, progress))
             after = facts_of(root, list(OUTPUTS) + [RUNS_HISTORY, WAREHOUSE])
-            assertions = run_assertions(con, before, after, rows_written, summaries)
+            assertions = checks + appended_checks(before, after, rows_written)
             receipt = {
                 "receipt_version": 1,
                 "run_id": run_id,
@@ -294,62 +334,84 @@ def _run_exporters(
                 "validation": {"passed": all(a["passed"] for a in assertions), "assertions": assertions},
             }
             receipt_path = write_receipt(root, receipt)
-        return RunResult(summaries, timings, repaired, receipt_path, receipt, ignored)
+        return RunResult(summaries, timings, repaired, receipt_path, receipt, ignored_files=ignored,
+                         rows_written=rows_written)
     finally:
         con.close()
         for path in scratch:
             path.unlink(missing_ok=True)
             Path(f"{path}.wal").unlink(missing_ok=True)
+        for directory in scratch_dirs:
+            shutil.rmtree(directory, ignore_errors=True)
 
 
-def write_exports(con: duckdb.DuckDBPyConnection, exports: Sequence[Model], lake: Lakehouse,
-                  state_dir: Path) -> dict[str, int]:
-    """Append every export model's new lines to its file; returns rows written per file."""
+def stage_exports(con: duckdb.DuckDBPyConnection, exports: Sequence[Model],
+                  stage_dir: Path) -> tuple[dict[str, Path], dict[str, int]]:
+    """COPY every export model's new lines to a scratch file under stage_dir, at the
+    target's relative path (the warehouse's quarantine relation names a row's file by its
+    name). Returns the scratch file of each target that gets lines, and rows per target."""
+    staged: dict[str, Path] = {}
+    rows_written: dict[str, int] = {}
+    for model in exports:
+        target = model.config["export"]
+        path, rows_written[target] = stage_export(con, model, stage_dir / target)
+        if rows_written[target]:
+            staged[target] = path
+    return staged, rows_written
+
+
+def write_exports(lake: Lakehouse, staged: Mapping[str, Path]) -> None:
+    """Append every staged file's lines to its output file."""
     # quarantine files first: if a crash falls between the two, the re-run still sees the
     # dataset without the new ids and re-derives the same duplicate_id rows, so it
     # converges to the bytes of an uninterrupted run
-    quarantine_first = sorted(exports, key=lambda m: m.config["export"] not in QUARANTINE_FILES)
+    quarantine_first = sorted(staged, key=lambda rel: rel not in QUARANTINE_FILES)
     # two phases: every new file version is written and synced beside its target first, so
     # a failing write (permissions, a full disk) changes nothing; only then are they renamed
     # in, each rename atomic
-    rows_written: dict[str, int] = {}
     prepared: list[tuple[Path, Path]] = []
     try:
-        for model in quarantine_first:
-            target = model.config["export"]
-            tmp, rows_written[target] = prepare_export(con, model, lake.path(target), state_dir)
+        for rel in quarantine_first:
+            tmp = prepare_append(lake.path(rel), staged[rel])
             if tmp is not None:
-                prepared.append((tmp, lake.path(target)))
+                prepared.append((tmp, lake.path(rel)))
     except BaseException:
         for tmp, _ in prepared:
             tmp.unlink(missing_ok=True)
         raise
     for tmp, target_path in prepared:
         commit(tmp, target_path)
-    return rows_written
 
 
-def refresh_warehouse(con: duckdb.DuckDBPyConnection, project: Project, root: Path,
-                      bound: dict[str, list[Path] | str], built_at: str,
-                      progress: Progress | None) -> dict[str, float]:
-    """Build the warehouse relations whose sources changed, run the receipt models, and
-    publish warehouse.duckdb. Returns the timings of what ran."""
-    published = project.published()
-    prints = fingerprints(project, published, bound)
-    # relations whose sources did not change are carried over from the previous warehouse;
-    # the receipt checks read them there
+def build_warehouse(con: duckdb.DuckDBPyConnection, project: Project, root: Path,
+                    bound: dict[str, list[Path] | str],
+                    progress: Progress | None) -> tuple[set[str], dict[str, float]]:
+    """Build the warehouse relations whose sources changed (all but ``runs``, which reads
+    the run history this run has yet to write) and the receipt models. Relations whose
+    sources did not change are carried over from the previous warehouse, which stays
+    attached for publish_warehouse. Returns the carried-over names and the timings."""
+    prints = fingerprints(project, project.published(), bound)
     previous = attach_previous(con, root)
-    keep = {name for name, fp in prints.items() if previous.get(name) == fp}
+    keep = {name for name, fp in prints.items() if previous.get(name) == fp and name != "runs"}
     for name in sorted(keep):
         if project.models[name].stage == "warehouse":
             con.execute(f"CREATE OR REPLACE VIEW {ident(name)} AS SELECT * FROM {PREVIOUS}.{ident(name)}")
-    after_models = [m.name for m in project.models.values()
-                    if m.stage == "receipts" or (m.stage == "warehouse" and m.name not in keep)]
-    timings = project.run(con, after_models, progress=progress, upstream=False)
+    models = [m.name for m in project.models.values()
+              if m.stage == "receipts" or (m.stage == "warehouse" and m.name not in keep | {"runs"})]
+    return keep, project.run(con, models, progress=progress, upstream=False)
+
+
+def publish_warehouse(con: duckdb.DuckDBPyConnection, project: Project, root: Path,
+                      bound: dict[str, list[Path] | str], keep: set[str], built_at: str,
+                      progress: Progress | None) -> dict[str, float]:
+    """After the export files are in place: build ``runs`` and publish warehouse.duckdb,
+    fingerprinting each relation by the files as they now are."""
+    timings = project.run(con, ["runs"], progress=progress, upstream=False)
     started = time.perf_counter()
     if progress:
         progress("publishing warehouse.duckdb")
-    publish(con, root, published, prints, keep, built_at=built_at)
+    published = project.published()
+    publish(con, root, published, fingerprints(project, published, bound), keep, built_at=built_at)
     timings["publish_warehouse"] = time.perf_counter() - started
     return timings
 
@@ -363,23 +425,16 @@ def timings_ms(timings: dict[str, float], exporters: Sequence[str]) -> dict[str,
     }
 
 
-def run_assertions(
-    con: duckdb.DuckDBPyConnection,
-    before: dict[str, dict[str, Any] | None],
-    after: dict[str, dict[str, Any] | None],
-    rows_written: dict[str, int],
-    summaries: dict[str, dict[str, Any]],
-) -> list[dict[str, Any]]:
-    """The run_checks model's assertions, plus those on numbers Python holds: the accounting
-    of each summary, and each output grew by exactly the rows the run wrote."""
+def run_checks(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+    """The run_checks model's assertions (firewall, unique ids, accounting)."""
     cur = con.execute("SELECT name, passed, detail FROM run_checks ORDER BY name")
-    checks = [{"name": n, "passed": bool(p), "detail": d} for n, p, d in cur.fetchall()]
-    for name, s in summaries.items():
-        if name == "preference":  # its counts are of candidate pairs, not records
-            continue
-        total = s["records_exported"] + s["records_quarantined"] + s["skipped_existing"]
-        checks.append({"name": f"accounting:{name}", "passed": total == s["records_read"],
-                       "detail": f"{total} exported+quarantined+skipped_existing, {s['records_read']} read"})
+    return [{"name": n, "passed": bool(p), "detail": d} for n, p, d in cur.fetchall()]
+
+
+def appended_checks(before: dict[str, dict[str, Any] | None], after: dict[str, dict[str, Any] | None],
+                    rows_written: dict[str, int]) -> list[dict[str, Any]]:
+    """After the renames: each output grew by exactly the rows the run wrote."""
+    checks = []
     for rel in OUTPUTS:
         grew = (after.get(rel) or {}).get("lines", 0) - (before.get(rel) or {}).get("lines", 0)
         checks.append({"name": f"appended:{rel}", "passed": grew == rows_written.get(rel, 0),
@@ -398,6 +453,7 @@ def run_models(
     lake = Lakehouse(root)
     project = Project(options.context(), project=options.project)
     storage_version()
+    project.ordered(select)  # an unknown name is a bad invocation: refused before the lock is made
     with root_lock(root):
         return _run_models(lake, project, select, interrupts.hooked(progress))
 
@@ -451,12 +507,9 @@ def record_runs(lake: Lakehouse, summaries: dict[str, dict[str, Any]], options: 
     return run_id
 
 
-def prepare_export(
-    con: duckdb.DuckDBPyConnection, model: Model, target: Path, state_dir: Path
-) -> tuple[Path | None, int]:
-    """COPY a model's new lines to a scratch file and prepare target with them appended
-    (see outputs.prepare_append). Returns (prepared file or None, rows to append)."""
-    relation = f'"{model.name}"'
+def stage_export(con: duckdb.DuckDBPyConnection, model: Model, scratch: Path) -> tuple[Path, int]:
+    """COPY a model's new lines to ``scratch``. Returns (scratch, rows)."""
+    relation = ident(model.name)
     row = con.execute(f"SELECT count(*), count(*) FILTER (WHERE jsonl IS NULL) FROM {relation}").fetchone()
     rows, nulls = row if row else (0, 0)
     if nulls:
@@ -464,10 +517,7 @@ def prepare_export(
             f"model {model.name!r} built {nulls} empty lines; nothing was written "
             "(this is a bug: please report it with the input that caused it)"
         )
-    state_dir.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix=f"{model.name}.", suffix=".jsonl", dir=state_dir)
-    os.close(fd)
-    scratch = Path(name)
+    scratch.parent.mkdir(parents=True, exist_ok=True)
     try:
         # One thread, order not tracked: the table is scanned in its stored (input) order
         # and each row goes straight to the file. With order tracking DuckDB formats a
@@ -483,11 +533,9 @@ def prepare_export(
         finally:
             con.execute("RESET preserve_insertion_order")
             con.execute(f"SET threads = {int(threads)}")
-        return prepare_append(target, scratch), rows
+        return scratch, rows
     except duckdb.Error as e:
-        raise DistillError(f"writing {target.name} failed: {' '.join(str(e).split())}") from e
-    finally:
-        scratch.unlink(missing_ok=True)
+        raise duckdb_failure(e, f"writing {scratch.name} failed: {' '.join(str(e).split())}") from e
 
 
 def read_summary(con: duckdb.DuckDBPyConnection, exporter: str, options: RunOptions) -> dict[str, Any]:

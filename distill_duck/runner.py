@@ -27,7 +27,7 @@ from sqlglot import exp
 from sqlglot.optimizer.scope import traverse_scope
 
 from distill_duck import __version__
-from distill_duck.errors import DistillError, UsageError
+from distill_duck.errors import DistillError, MachineError, UsageError
 from distill_duck.sqlquote import ident, lit
 
 # Installed wheels carry the models inside the package; a source checkout has them at the top.
@@ -169,7 +169,7 @@ class Project:
         wanted = set(models) if select is None else set()
         for name in select or ():
             if name not in models:
-                raise DistillError(
+                raise UsageError(
                     f"no model named {name!r}; `distill-duck models` lists them"
                 )
             if upstream:
@@ -238,7 +238,7 @@ class Project:
                     con.execute(f"CREATE OR REPLACE {kind} {ident(model.name)} AS {model.sql}")
             except duckdb.OutOfMemoryException as e:
                 limit = con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
-                raise DistillError(
+                raise MachineError(
                     f"model {model.name!r} ran out of memory under DuckDB's memory_limit of {limit}: "
                     f"set DISTILL_DUCK_MEMORY_LIMIT higher (e.g. DISTILL_DUCK_MEMORY_LIMIT="
                     f"{_twice(limit)}) and run "

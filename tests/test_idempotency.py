@@ -164,7 +164,7 @@ def test_new_input_lines_are_appended_at_the_end(lakehouse: Path) -> None:
         assert s["records_exported"] + s["records_quarantined"] + s["skipped_existing"] == s["records_read"]
 
 
-def test_dry_run_writes_nothing_and_reports_a_fresh_run(lakehouse: Path, tmp_path: Path) -> None:
+def test_dry_run_writes_nothing_and_previews_the_next_run(lakehouse: Path, tmp_path: Path) -> None:
     mixed_lakehouse(lakehouse)
     real_root = tmp_path / "real"
     shutil.copytree(lakehouse, real_root)
@@ -180,19 +180,30 @@ def test_dry_run_writes_nothing_and_reports_a_fresh_run(lakehouse: Path, tmp_pat
     assert all(s["dry_run"] is False for s in real.values())
     assert counts(dry) == counts(real)
 
-    # with outputs present (and a torn line), a dry run still touches nothing and reports fresh counts
+    # with outputs present (and a torn line) and a new partition, a dry run still touches
+    # nothing and reports what the next real run does (SPEC 3: a preview of the next run)
     with (real_root / RAG_OUT).open("ab") as f:
         f.write(b'{"id":"rag-torn"')
+    write_partition(real_root, "scored-runs", "2026/04/28/later.jsonl",
+                    [scored("a9", task="t9"), scored("r9", "rejected", task="t9")])
+    write_partition(real_root, "evidence", "2026/04/28/later.jsonl",
+                    [evidence("a9", text="good"), evidence("r9", text="bad")])
     before = snapshot(real_root)
     again = export_json(real_root, "export-all", "--dry-run")
     assert snapshot(real_root) == before
-    assert counts(again) == counts(real)
+    singles = {}
     for command in ("export-rag", "export-sft", "export-preference"):
         single = export_json(real_root, command, "--dry-run")
-        name = single["exporter"]
         assert single["dry_run"] is True
-        assert counts({name: single}) == {name: counts(real)[name]}
+        singles[single["exporter"]] = single
     assert snapshot(real_root) == before
+
+    next_run = export_json(real_root)
+    assert counts(again) == counts(next_run) == counts(singles)
+    assert counts(next_run) != counts(real)
+    for name in ("rag", "sft"):  # the rows of the first run are already there
+        assert again[name]["skipped_existing"] == real[name]["records_exported"] > 0
+    assert again["preference"]["skipped_existing"] == real["preference"]["records_exported"] > 0
 
 
 def test_dry_run_creates_no_directories(lakehouse: Path) -> None:

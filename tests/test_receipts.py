@@ -34,8 +34,9 @@ def _sha(path: Path) -> str:
 
 
 def test_receipt_proves_what_went_in_and_came_out(lakehouse: Path) -> None:
+    (lakehouse / "data").mkdir()
     summary = export_json(lakehouse)
-    assert summary["rag"]["records_read"] == 0  # an empty root still gets a receipt
+    assert summary["rag"]["records_read"] == 0  # a root with an empty data/ still gets a receipt
     _lake(lakehouse)
     summary = export_json(lakehouse)
     receipts = _receipts(lakehouse)
@@ -96,7 +97,7 @@ def test_git_state_is_recorded(lakehouse: Path) -> None:
     assert r["git"] == {"commit": head, "branch": "main", "dirty": False}
 
 
-def test_tampered_output_fails_validation_and_the_exit_code(lakehouse: Path) -> None:
+def test_tampered_output_fails_the_checks_before_anything_is_written(lakehouse: Path) -> None:
     _lake(lakehouse)
     export_json(lakehouse)
     sft = lakehouse / "exports/sft/instruction_response.jsonl"
@@ -104,16 +105,24 @@ def test_tampered_output_fails_validation_and_the_exit_code(lakehouse: Path) -> 
     smuggled.update(id="sft-0123456789abcdef", quality_score="rejected")
     with open(sft, "a") as f:
         f.write(json.dumps(smuggled) + "\n")
-    p = run_cli("export-all", "--root", str(lakehouse), "--recorded-at", RECORDED_AT, check=False)
-    assert p.returncode == 1
-    assert "sft_firewall" in p.stderr and len(p.stderr.strip().splitlines()) == 1
-    r = _receipts(lakehouse)[-1]
-    assert r["validation"]["passed"] is False
-    failed = [a for a in r["validation"]["assertions"] if not a["passed"]]
-    assert [a["name"] for a in failed] == ["sft_firewall"]
-    assert "1" in failed[0]["detail"]
-    latest = (lakehouse / "reports/distillation/latest.md").read_text()
-    assert "validation **FAILED**" in latest
+    # new input, so the run has rows to write: it must write none of them
+    write_partition(lakehouse, "scored-runs", "2026/04/28/more.jsonl", [scored("a9")])
+    write_partition(lakehouse, "evidence", "2026/04/28/more.jsonl", [evidence("a9", text="new")])
+    written = {p.relative_to(lakehouse).as_posix(): p.read_bytes() for p in lakehouse.rglob("*")
+               if p.is_file() and p.parts[len(lakehouse.parts)] in ("exports", "reports", "warehouse.duckdb")}
+    receipts = len(_receipts(lakehouse))
+    for dry in ((), ("--dry-run",)):  # the dry run fails the same way
+        p = run_cli("export-all", "--root", str(lakehouse), "--recorded-at", RECORDED_AT, *dry, check=False)
+        assert p.returncode == 1, p.stderr
+        assert p.stdout == ""
+        assert "sft_firewall" in p.stderr and len(p.stderr.strip().splitlines()) == 1
+        assert "nothing was written" in p.stderr
+        assert "ids_unique" not in p.stderr  # only the failed checks are named
+    after = {p.relative_to(lakehouse).as_posix(): p.read_bytes() for p in lakehouse.rglob("*")
+             if p.is_file() and p.parts[len(lakehouse.parts)] in ("exports", "reports", "warehouse.duckdb")}
+    assert after == written
+    assert len(_receipts(lakehouse)) == receipts
+    assert not list((lakehouse / ".distill_duck").glob("new-lines-*"))
 
 
 def test_latest_md_shows_the_last_run_of_each_exporter(lakehouse: Path) -> None:

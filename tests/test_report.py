@@ -37,6 +37,7 @@ def _bars(html: str) -> dict[str, list[tuple[str, int]]]:
 
 
 def test_report_shows_the_mix(lakehouse: Path) -> None:
+    (lakehouse / "data").mkdir()
     missing = run_cli("report", "--root", str(lakehouse), check=False)
     assert missing.returncode == 1 and "export-all" in missing.stderr
     _lake(lakehouse)

@@ -118,6 +118,7 @@ def test_a_run_succeeds_while_another_process_holds_the_warehouse(lakehouse: Pat
 
 
 def test_query_formats_and_errors(lakehouse: Path) -> None:
+    (lakehouse / "data").mkdir()
     missing = run_cli("query", "--root", str(lakehouse), "SELECT 1", check=False)
     assert missing.returncode == 1 and "export-all" in missing.stderr
     assert len(missing.stderr.splitlines()) == 1
@@ -131,10 +132,11 @@ def test_query_formats_and_errors(lakehouse: Path) -> None:
     table = run_cli("query", "--root", str(lakehouse), sql).stdout.splitlines()
     assert table[0].split() == ["exporter", "reason", "n"] and table[-1] == f"({len(as_json)} rows)"
     bad = run_cli("query", "--root", str(lakehouse), "SELEC 1", check=False)
-    assert bad.returncode == 1 and len(bad.stderr.strip().splitlines()) == 1 and "query failed" in bad.stderr
+    # the user's SQL is wrong: a bad invocation (SPEC 11)
+    assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1 and "query failed" in bad.stderr
     # read-only: a write is refused and changes nothing
     write = run_cli("query", "--root", str(lakehouse), "DROP TABLE runs", check=False)
-    assert write.returncode == 1
+    assert write.returncode == 2
     tables = run_cli("query", "--root", str(lakehouse), "SELECT table_name FROM duckdb_tables()",
                      "--format", "json").stdout
     assert "runs" in {r["table_name"] for r in json.loads(tables)}

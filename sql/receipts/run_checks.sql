@@ -1,8 +1,9 @@
--- The assertions a run checks on its outputs after writing them (the receipt's
--- validation_pass): no contamination in the files on disk, ids unique, every line a row.
--- One row per assertion. Rows that are merely malformed (a hand-written line without a
--- category, say) are `distill-duck health`'s business; these checks fail the run only for
--- what the firewall promises. The per-exporter accounting is checked from the summaries.
+-- The assertions a run checks on its outputs as they will be (the files on disk followed
+-- by the new lines it staged), before any file is renamed in: no contamination, ids
+-- unique, and each exporter's accounting. A failed one stops the run with nothing written;
+-- all of them go into the receipt's validation. One row per assertion. Rows that are merely
+-- malformed (a hand-written line without a category, say) are `distill-duck health`'s
+-- business; these checks fail the run only for what the firewall promises.
 -- The firewall checks read the score of every line, with or without an id: the published
 -- relations drop lines without one, and a replaced model (--project) could write such a line.
 {% from 'macros/output_rows.sql' import output_rows %}
@@ -34,3 +35,18 @@ SELECT 'preference_texts_differ', count(*) FILTER (WHERE js_trim(chosen) = js_tr
 FROM preference_pairs
 UNION ALL
 SELECT 'ids_unique:' || file, rows = ids, rows || ' ids, ' || ids || ' distinct' FROM datasets
+UNION ALL
+-- SPEC 3: every RAG and SFT record is exported, quarantined or skipped_existing (the run
+-- binds its summaries; preference counts pairs, not records)
+SELECT 'accounting:' || key,
+    s.exported + s.quarantined + s.skipped = s.read,
+    s.exported + s.quarantined + s.skipped || ' exported+quarantined+skipped_existing, ' || s.read || ' read'
+FROM (
+    SELECT key,
+        CAST(value ->> 'records_exported' AS BIGINT) AS exported,
+        CAST(value ->> 'records_quarantined' AS BIGINT) AS quarantined,
+        CAST(value ->> 'skipped_existing' AS BIGINT) AS skipped,
+        CAST(value ->> 'records_read' AS BIGINT) AS read
+    FROM json_each(getvariable('run_summaries'))
+    WHERE key <> 'preference'
+) AS s

@@ -23,7 +23,8 @@
 -- (not materialized: the files are read twice rather than every row kept for the join)
 WITH rows AS NOT MATERIALIZED (
     SELECT
-        substr(filename, length(getvariable('root_prefix')) + 1) AS output_file,
+        -- by name: a run reads its new lines from a staged copy before appending them
+        'exports/quarantine/' || parse_filename(filename) AS output_file,
         id, exporter, reason, errors,
         to_json(errors)::VARCHAR AS errors_json,
         input.file AS input_file,
