@@ -46,6 +46,8 @@ from distill_duck.sqlquote import bind_variables, ident, lit
 from distill_duck.warehouse import PREVIOUS, attach_previous, fingerprints, publish, storage_version
 
 EXPORTERS = ("rag", "sft", "preference")
+# model folders run only by their own command (`distill-duck health`, `distill-duck dataset`)
+OWN_COMMAND_STAGES = ("health", "datasets")
 # told the stage a run is in: "inputs/scored_lines", "writing export files", ...
 Progress = Callable[[str], None]
 SUMMARY_KEYS = (
@@ -454,6 +456,10 @@ def run_models(
     project = Project(options.context(), project=options.project)
     storage_version()
     project.ordered(select)  # an unknown name is a bad invocation: refused before the lock is made
+    if select is None:
+        # every model but those that belong to a command of their own: `health` audits with
+        # the files it lists, `dataset` reads a folder's worth of options
+        select = [m.name for m in project.ordered() if m.stage.split("/")[0] not in OWN_COMMAND_STAGES]
     with root_lock(root):
         return _run_models(lake, project, select, interrupts.hooked(progress))
 

@@ -2,5 +2,5 @@
 {{ config(dataset_config='rag') }}
 SELECT
     'train' AS split,
-    id, title, content, embedding_text, tags, source_run_id, source_category, created_at
+    id, title, content, embedding_text, tags, source_run_id, source_category, created_at_text AS created_at
 FROM rag_samples
