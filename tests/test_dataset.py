@@ -456,7 +456,7 @@ def test_a_failed_build_leaves_the_old_folder(tmp_path: Path, monkeypatch: pytes
         raise OSError(28, "No space left on device", str(out))
 
     monkeypatch.setattr(dataset, "llamafactory_info", broken)
-    assert run("dataset", str(out), "--root", str(root)) == 3  # a full disk: the machine could not do it (SPEC 11)
+    assert run("dataset", str(out), "--root", str(root)) == 3  # a full disk: exit 3 (SPEC 11)
     assert "No space left on device" in capsys.readouterr().err
     assert {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["lake", "out"]
