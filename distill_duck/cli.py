@@ -95,14 +95,21 @@ def _recorded_at(value: str) -> str:
     return value
 
 
-def _positive(value: str) -> int:
-    try:
-        n = int(value)
-    except ValueError:
-        n = 0
-    if n < 1:
-        raise argparse.ArgumentTypeError(f"--max-pairs-per-task must be a whole number >= 1, not {value!r}")
-    return n
+def _whole_number(flag: str) -> Callable[[str], int]:
+    """An argparse type: a whole number >= 1, the error naming the flag."""
+    def parse(value: str) -> int:
+        try:
+            n = int(value)
+        except ValueError:
+            n = 0
+        if n < 1:
+            raise argparse.ArgumentTypeError(f"{flag} must be a whole number >= 1, not {value!r}")
+        return n
+
+    return parse
+
+
+_positive = _whole_number("--max-pairs-per-task")
 
 
 def _split_fraction(flag: str) -> Callable[[str], float]:
@@ -159,14 +166,7 @@ def _fraction(value: str) -> float:
     return f
 
 
-def _ngram(value: str) -> int:
-    try:
-        n = int(value)
-    except ValueError:
-        n = 0
-    if n < 1:
-        raise argparse.ArgumentTypeError(f"--decontaminate-ngram must be a whole number >= 1, not {value!r}")
-    return n
+_ngram = _whole_number("--decontaminate-ngram")
 
 
 def _add_safety_options(p: argparse.ArgumentParser) -> None:
