@@ -28,6 +28,7 @@ from distill_duck.errors import DistillError, UsageError
 from distill_duck.input_cache import CACHE_FILE, InputCache
 from distill_duck.lakehouse import DATASETS, Lakehouse
 from distill_duck.lock import root_lock
+from distill_duck.outputs import fsync_path
 from distill_duck.pipeline import RunOptions, connect, now_iso, set_inputs
 from distill_duck.receipts import facts_of, file_facts, latest_receipts
 from distill_duck.runner import Model, Project
@@ -356,19 +357,11 @@ def _staging(out: Path) -> Iterator[Path]:
         shutil.rmtree(staging, ignore_errors=True)
 
 
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def _sync_tree(top: Path) -> None:
     for dirpath, _, filenames in os.walk(top):
         for name in filenames:
-            _fsync(Path(dirpath, name))
-        _fsync(Path(dirpath))
+            fsync_path(Path(dirpath, name))
+        fsync_path(Path(dirpath))
     # mkdtemp makes a 0700 folder; the dataset is for others to read like any export
     mode = 0o777 & ~_umask()
     os.chmod(top, mode)
@@ -393,7 +386,7 @@ def _swap_into_place(staging: Path, out: Path) -> None:
         os.rename(out, old / out.name)
         os.rename(staging, out)
         shutil.rmtree(old, ignore_errors=True)
-    _fsync(out.parent)
+    fsync_path(out.parent)
 
 
 def _exchange(a: Path, b: Path) -> bool:

@@ -21,7 +21,8 @@ def _umask() -> int:
     return mask
 
 
-def _fsync_dir(path: Path) -> None:
+def fsync_path(path: Path) -> None:
+    """fsync a file or a directory (a directory's entries: a rename in it is durable)."""
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -54,7 +55,7 @@ def prepare_replacement(target: Path, write: Callable[[Path], None]) -> Path:
 def commit(tmp: Path, target: Path) -> None:
     """Rename a prepared file over its target (atomic) and sync the directory."""
     os.replace(tmp, target)
-    _fsync_dir(target.parent)
+    fsync_path(target.parent)
 
 
 def replace_atomically(target: Path, write: Callable[[Path], None]) -> None:

@@ -7,11 +7,7 @@
 -- tool writes, with lines under 4 MiB) are read line by line by DuckDB's CSV reader with a
 -- delimiter they do not hold; anything else is split exactly (physical_lines), which holds the file in memory.
 {% from 'macros/lines.sql' import physical_lines %}
-{% from 'safety/secret_patterns.sql' import secret_patterns %}
-{% set full = [] %}
-{% for kind, before, secret, after in secret_patterns %}
-{% set _ = full.append('(' ~ before ~ ')(' ~ secret ~ ')(' ~ after ~ ')') %}
-{% endfor %}
+{% from 'safety/secret_patterns.sql' import secret_patterns, secret_regexes as full %}
 {% set texts = ['content', 'response', 'chosen', 'rejected'] %}
 {% set dataset_keys = {
     'exports/rag/playbooks.jsonl': ['schema_version', 'id', 'title', 'content', 'tags', 'source_run_id',

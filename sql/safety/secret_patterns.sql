@@ -28,6 +28,11 @@
     ('huggingface_token', '\\b',            'hf_[A-Za-z]{34}', '\\b'),
     ('pypi_token',      '',                 'pypi-AgEIcHlwaS5vcmc[A-Za-z0-9_-]{50,}', ''),
 ] %}
+{#- each pattern as one RE2 regex with three groups (before, secret, after), in list order -#}
+{% set secret_regexes = [] %}
+{% for kind, before, secret, after in secret_patterns %}
+{% set _ = secret_regexes.append('(' ~ before ~ ')(' ~ secret ~ ')(' ~ after ~ ')') %}
+{% endfor %}
 -- The patterns as a relation, for reading them with SQL (`distill-duck compile secret_patterns`).
 SELECT * FROM (VALUES
 {%- for kind, before, secret, after in secret_patterns %}

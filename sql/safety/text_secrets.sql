@@ -3,11 +3,7 @@
 -- that overlap, the one starting first, then the longer, is kept); `start` counts code
 -- points from 0. With --redact-secrets, `redacted` is the text with each kept match
 -- replaced by [REDACTED:<kind>] and `redacted_title` its RAG title line.
-{% from 'safety/secret_patterns.sql' import secret_patterns %}
-{% set full = [] %}
-{% for kind, before, secret, after in secret_patterns %}
-{% set _ = full.append('(' ~ before ~ ')(' ~ secret ~ ')(' ~ after ~ ')') %}
-{% endfor %}
+{% from 'safety/secret_patterns.sql' import secret_patterns, secret_regexes as full %}
 WITH searched AS (
     -- one pass of all the patterns at once; most texts hold none, and only those that do
     -- are searched kind by kind
