@@ -14,16 +14,6 @@ from typing import Any
 
 from distill_duck.errors import UsageError
 
-# SPEC 12, in the order the gates run (the quarantine reason each one gives)
-GATES = (
-    "secret_detected",
-    "hallucinated_file_path",
-    "benchmark_contamination",
-    "duplicate_content",
-    "near_duplicate",
-)
-
-
 @dataclass(frozen=True)
 class SafetyGates:
     enabled: bool = True  # --no-safety-gates turns all of section 12 off
@@ -38,7 +28,8 @@ class SafetyGates:
     near_duplicate_threshold: float = 0.8
 
     def on(self) -> dict[str, bool]:
-        """Which gates run: 12.1, 12.4 and 12.5 by default; 12.2 and 12.3 with their data."""
+        """Which gates run, keyed by the quarantine reason each gives, in the order they run
+        (SPEC 12): 12.1, 12.4 and 12.5 by default; 12.2 and 12.3 with their data."""
         return {
             "secret_detected": self.enabled and self.secrets,
             "hallucinated_file_path": self.enabled
