@@ -14,6 +14,7 @@ from typing import Any
 
 from distill_duck.errors import UsageError
 
+
 @dataclass(frozen=True)
 class SafetyGates:
     enabled: bool = True  # --no-safety-gates turns all of section 12 off
