@@ -19,10 +19,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -33,6 +31,7 @@ import duckdb
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
+from bench.peak_rss import measure as peak_rss  # noqa: E402
 from distill_duck.demo import write_demo  # noqa: E402
 from distill_duck.lakehouse import Lakehouse  # noqa: E402
 from distill_duck.sqlquote import glob_escape  # noqa: E402
@@ -76,14 +75,11 @@ def export_all(root: Path, *flags: str) -> tuple[float, float, dict]:
     cmd = [sys.executable, "-m", "distill_duck", "export-all", "--root", str(root),
            "--recorded-at", RECORDED_AT, "--json", *flags]
     started = time.perf_counter()
-    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=HERE.parent)
-    out = p.stdout.read() if p.stdout else b""
-    err = p.stderr.read() if p.stderr else b""
-    _, status, usage = os.wait4(p.pid, 0)
+    done, rss = peak_rss(cmd, cwd=HERE.parent)
     elapsed = time.perf_counter() - started
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"export-all failed on {root}: {err.decode(errors='replace')[-500:]}")
-    return elapsed, usage.ru_maxrss / 1024, json.loads(out)
+    if done.returncode != 0:
+        raise SystemExit(f"export-all failed on {root}: {done.stderr[-500:]}")
+    return elapsed, rss, json.loads(done.stdout)
 
 
 def clean_outputs(root: Path) -> None:

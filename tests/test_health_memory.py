@@ -4,25 +4,21 @@ stays within the bound export-all keeps (BENCHMARKS.md measures 200k runs)."""
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from bench.peak_rss import measure
 from distill_duck.demo import write_demo
 from tests.conftest import RECORDED_AT
 
 
-def _peak_rss_mb(args: list[str], env: dict[str, str]) -> tuple[int, int, str]:
-    """Exit code, peak RSS (MB) and stdout of one child process."""
-    p = subprocess.Popen([sys.executable, "-m", "distill_duck", *args], env=env,
-                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    assert p.stdout is not None
-    out = p.stdout.read()
-    _, status, usage = os.wait4(p.pid, 0)
-    p.returncode = os.waitstatus_to_exitcode(status)
-    return p.returncode, usage.ru_maxrss // 1024, out
+def _peak_rss_mb(args: list[str], env: dict[str, str]) -> tuple[int, float, str]:
+    """Exit code, peak RSS (MiB) and stdout of one child process (bench/peak_rss.py says
+    why the test's own memory must not count)."""
+    done, rss = measure([sys.executable, "-m", "distill_duck", *args], env=env)
+    return done.returncode, rss, done.stdout + done.stderr
 
 
 @pytest.mark.slow

@@ -63,11 +63,23 @@ safe AS (
 {%- endif %}
 {%- if gates.benchmark_contamination %}
         CASE WHEN c.gate_reason IS NULL THEN coalesce('chosen text ' || xc.error, 'rejected text ' || xr.error) END
-            AS contamination
+            AS contamination,
 {%- else %}
-        NULL::VARCHAR AS contamination
+        NULL::VARCHAR AS contamination,
+{%- endif %}
+{%- if gates.duplicate_content or gates.near_duplicate %}
+        -- each text's fingerprint, computed once however many pairs it is in
+        fc.content_key AS chosen_key, fr.content_key AS rejected_key,
+        fc.shingle_set AS chosen_shingles, fr.shingle_set AS rejected_shingles
+{%- else %}
+        NULL::HUGEINT AS chosen_key, NULL::HUGEINT AS rejected_key,
+        NULL::UBIGINT[] AS chosen_shingles, NULL::UBIGINT[] AS rejected_shingles
 {%- endif %}
     FROM checked_pairs AS c
+{%- if gates.duplicate_content or gates.near_duplicate %}
+    LEFT JOIN text_fingerprints AS fc ON fc.partition = c.chosen_partition AND fc.run_id = c.chosen_run_id
+    LEFT JOIN text_fingerprints AS fr ON fr.partition = c.rejected_partition AND fr.run_id = c.rejected_run_id
+{%- endif %}
 {%- if gates.secret_detected %}
     LEFT JOIN text_secrets AS sc ON sc.partition = c.chosen_partition AND sc.run_id = c.chosen_run_id
     LEFT JOIN text_secrets AS sr ON sr.partition = c.rejected_partition AND sr.run_id = c.rejected_run_id
@@ -90,8 +102,7 @@ near AS (
             THEN CASE
                 -- hashed shingles settle most pairs; those at or above the threshold are
                 -- compared exactly (see shingle_hashes)
-                WHEN jaccard(shingle_hashes(text_words(chosen_out)), shingle_hashes(text_words(rejected_out)))
-                    < {{ lit(near_duplicate_threshold) }} THEN 0.0
+                WHEN jaccard(chosen_shingles, rejected_shingles) < {{ lit(near_duplicate_threshold) }} THEN 0.0
                 ELSE jaccard(text_shingles(text_words(chosen_out)), text_shingles(text_words(rejected_out)))
             END END AS pair_similarity
 {%- else %}
@@ -124,10 +135,11 @@ built AS (
 checked AS (
     -- the texts live on only inside row_json: this table is written to disk, and every
     -- extra copy of two texts per candidate costs more than any check here
-    SELECT * EXCLUDE (chosen_text, rejected_text, chosen_trimmed, rejected_trimmed, chosen_out, rejected_out),
+    SELECT * EXCLUDE (chosen_text, rejected_text, chosen_trimmed, rejected_trimmed, chosen_out, rejected_out,
+            chosen_key, rejected_key, chosen_shingles, rejected_shingles),
 {%- if gates.duplicate_content %}
-        CASE WHEN gate_reason IS NULL THEN {'c': content_key(chosen_out), 'r': content_key(rejected_out)} END
-            AS pair_key,
+        -- (the fingerprint's key is the trimmed text's: content keys trim)
+        CASE WHEN gate_reason IS NULL THEN {'c': chosen_key, 'r': rejected_key} END AS pair_key,
 {%- endif %}
         CASE
             {{ safety_reason() }}

@@ -4,7 +4,7 @@
 {% from 'macros/rows.sql' import rag_row, with_built_rows, common_row_checks %}
 {% from 'macros/safety.sql' import safety_facts, safety_reason, safety_errors %}
 {% from 'macros/duplicates.sql' import duplicate_gates %}
-{% set allowed = ['accepted', 'partially_accepted'] + (['needs_human_review'] if include_review else []) %}
+{% from 'macros/categories.sql' import rag_allowed as allowed with context %}
 WITH gated AS (
     SELECT *,
         CASE

@@ -6,8 +6,7 @@
 {% from 'macros/safety.sql' import safety_facts, safety_reason, safety_errors %}
 {% from 'macros/duplicates.sql' import duplicate_gates %}
 {% from 'macros/instructions.sql' import sft_stem, sft_has_shape, sft_instruction, sft_context %}
-{% set sft_never = ['rejected', 'needs_human_review'] %}
-{% set allowed = ['accepted'] + (['partially_accepted'] if include_partial else []) %}
+{% from 'macros/categories.sql' import sft_never, sft_allowed as allowed with context %}
 WITH gated AS (
     SELECT *,
         CASE

@@ -39,9 +39,14 @@ CREATE OR REPLACE TEMP MACRO first_content_line(text) AS
 
 -- SPEC 12.4: texts are the same content when equal after trimming and collapsing every run
 -- of (JavaScript) whitespace into one space; compared by a 128-bit digest of that form.
+-- Only the runs that are not already one space are replaced (a run that starts with other
+-- whitespace, or a space followed by more): a text has far fewer of those than spaces,
+-- and the replacement costs per match.
 CREATE OR REPLACE TEMP MACRO content_key(text) AS
     md5_number(js_trim(regexp_replace(text,
-        '[\t\n\x0B\f\r \x{A0}\x{1680}\x{2000}-\x{200A}\x{2028}\x{2029}\x{202F}\x{205F}\x{3000}\x{FEFF}]+',
+        '[\t\n\x0B\f\r\x{A0}\x{1680}\x{2000}-\x{200A}\x{2028}\x{2029}\x{202F}\x{205F}\x{3000}\x{FEFF}]'
+        || '[\t\n\x0B\f\r \x{A0}\x{1680}\x{2000}-\x{200A}\x{2028}\x{2029}\x{202F}\x{205F}\x{3000}\x{FEFF}]*'
+        || '| [\t\n\x0B\f\r \x{A0}\x{1680}\x{2000}-\x{200A}\x{2028}\x{2029}\x{202F}\x{205F}\x{3000}\x{FEFF}]+',
         ' ', 'g')));
 
 -- SPEC 12.5: the words of a text, lowercased maximal runs of Unicode letters and digits.
@@ -56,13 +61,18 @@ CREATE OR REPLACE TEMP MACRO text_shingles(w) AS
         ELSE list_transform(list_zip(w, w[2:], w[3:], w[4:], w[5:], true),
             lambda z: z[1] || ' ' || z[2] || ' ' || z[3] || ' ' || z[4] || ' ' || z[5]) END);
 
--- The shingles of a word list as 64-bit hashes: a tenth of the memory of the strings. Two
--- different shingles can only collide, never split, so the Jaccard similarity of the hash
--- sets is never below the exact one: below a threshold it settles the comparison, and only
--- at or above it are the shingles compared as strings.
-CREATE OR REPLACE TEMP MACRO shingle_hashes(w) AS
-    list_distinct(CASE WHEN len(w) < 5 THEN [hash(w)]
-        ELSE list_transform(list_zip(w, w[2:], w[3:], w[4:], w[5:], true), lambda z: hash(z)) END);
+-- The shingles of a text as 64-bit hashes, from its words' hashes (word_hashes): a tenth
+-- of the memory of the strings, and each word is hashed once. Two different shingles can
+-- only collide, never split, so the Jaccard similarity of two hash sets is never below the
+-- exact one: below a threshold it settles a comparison, and only at or above it are the
+-- shingles compared as strings. (Repeats are kept: list_distinct where a set is meant.)
+-- `wh` must be a column: a macro argument is pasted in, and an expression inside the
+-- lambda would be computed again for every shingle.
+CREATE OR REPLACE TEMP MACRO word_hashes(w) AS list_transform(w, lambda x: hash(x));
+CREATE OR REPLACE TEMP MACRO shingle_hashes(wh) AS
+    CASE WHEN len(wh) < 5 THEN [hash(wh)]
+        ELSE list_transform(range(1, len(wh) - 3),
+            lambda i: hash(wh[i], wh[i + 1], wh[i + 2], wh[i + 3], wh[i + 4])) END;
 
 -- Exact Jaccard similarity of two shingle sets (lists without repeats).
 CREATE OR REPLACE TEMP MACRO jaccard(a, b) AS

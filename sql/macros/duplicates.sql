@@ -63,30 +63,48 @@ candidates AS (
     FROM band_keys AS a
     JOIN band_keys AS b ON a.band = b.band AND b.ord > 0 AND a.ord < b.ord
 ),
-candidate_texts AS (
-    -- the shingles of the texts that take part in a candidate pair, and only of those
-    SELECT id, text_shingles(text_words(text)) AS shingles
+candidate_texts AS MATERIALIZED (
+    -- the words of the texts that take part in a candidate pair, and only of those
+    SELECT id, words, list_distinct(shingle_hashes(wh)) AS hashed
     FROM (
-        SELECT j.id, {{ 'coalesce(s.redacted, e.text)' if redact_secrets else 'e.text' }} AS text
-        FROM judged AS j
-        JOIN evidence AS e ON e.partition = j.partition AND e.run_id = j.evidence_run_id
+        SELECT id, words, word_hashes(words) AS wh
+        FROM (SELECT id, text_words(text) AS words
+        FROM (
+            SELECT j.id, {{ 'coalesce(s.redacted, e.text)' if redact_secrets else 'e.text' }} AS text
+            FROM judged AS j
+            JOIN evidence AS e ON e.partition = j.partition AND e.run_id = j.evidence_run_id
 {%- if redact_secrets %}
-        LEFT JOIN text_secrets AS s ON s.partition = j.partition AND s.run_id = j.evidence_run_id
+            LEFT JOIN text_secrets AS s ON s.partition = j.partition AND s.run_id = j.evidence_run_id
 {%- endif %}
-        WHERE j.id IN (SELECT later FROM candidates UNION ALL SELECT earlier FROM candidates)
-        UNION ALL
-        SELECT id, CASE WHEN content IS NOT NULL THEN content ELSE response END
-        FROM {{ output_rows('output_paths', "{'id': 'VARCHAR', 'content': 'VARCHAR', 'response': 'VARCHAR'}", filename=true) }}
-        WHERE substr(filename, length(getvariable('root_prefix')) + 1) = {{ lit(output_file) }}
-            AND id IN (SELECT earlier FROM candidates WHERE earlier_ord = 0)
+            WHERE j.id IN (SELECT later FROM candidates UNION ALL SELECT earlier FROM candidates)
+            UNION ALL
+            SELECT id, CASE WHEN content IS NOT NULL THEN content ELSE response END
+            FROM {{ output_rows('output_paths', "{'id': 'VARCHAR', 'content': 'VARCHAR', 'response': 'VARCHAR'}", filename=true) }}
+            WHERE substr(filename, length(getvariable('root_prefix')) + 1) = {{ lit(output_file) }}
+                AND id IN (SELECT earlier FROM candidates WHERE earlier_ord = 0)
+        ))
     )
 ),
-edges AS (
-    SELECT c.earlier, c.later, c.earlier_ord, c.later_ord, jaccard(a.shingles, b.shingles) AS similarity
+close_by_hash AS (
+    -- hashed shingles settle the pairs below the threshold (see shingle_hashes)
+    SELECT c.*
     FROM candidates AS c
     JOIN candidate_texts AS a ON a.id = c.earlier
     JOIN candidate_texts AS b ON b.id = c.later
-    WHERE jaccard(a.shingles, b.shingles) >= {{ lit(near_duplicate_threshold) }}
+    WHERE jaccard(a.hashed, b.hashed) >= {{ lit(near_duplicate_threshold) }}
+),
+verified_texts AS MATERIALIZED (
+    SELECT id, text_shingles(words) AS shingles FROM candidate_texts
+    WHERE id IN (SELECT earlier FROM close_by_hash UNION ALL SELECT later FROM close_by_hash)
+),
+edges AS MATERIALIZED (
+    SELECT * FROM (
+        SELECT c.earlier, c.later, c.earlier_ord, c.later_ord, jaccard(a.shingles, b.shingles) AS similarity
+        FROM close_by_hash AS c
+        JOIN verified_texts AS a ON a.id = c.earlier
+        JOIN verified_texts AS b ON b.id = c.later
+    )
+    WHERE similarity >= {{ lit(near_duplicate_threshold) }}
 ),
 settled AS (
     -- greedy in input order: exported unless close to an earlier exported text

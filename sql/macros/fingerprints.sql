@@ -1,8 +1,10 @@
 {#-
   Jinja macro: the duplicate-gate fingerprints of the texts in `source` (a relation with
-  the columns `keys` and `text`), one row per text with
+  the columns `keys`, `text` and `keep_shingles`), one row per text with
       content_key   SPEC 12.4: the digest of the whitespace-normalised text
       bands         SPEC 12.5 candidates: 8 LSH band keys of a 32-value MinHash signature
+      shingle_set   the set of shingle hashes (see shingle_hashes), where keep_shingles:
+                    kept only for the texts compared pair by pair (preference candidates)
   The signature is one-permutation MinHash (each shingle hashed once, the minimum kept per
   one of 32 hash ranges, empty ranges filled from the next full one), so a text costs one
   hash per shingle instead of 32. A band is 4 values: two texts of Jaccard similarity s
@@ -13,13 +15,14 @@
 {% macro fingerprints(source, keys) -%}
 {% set k = keys | join(', ') %}
 WITH t AS (
-    SELECT {{ k }}, content_key(text) AS content_key, list_transform(text_words(text), lambda x: hash(x)) AS wh
-    FROM {{ source }}
+    SELECT * EXCLUDE (wh), shingle_hashes(wh) AS sh
+    FROM (
+        SELECT {{ k }}, keep_shingles, content_key(text) AS content_key, word_hashes(text_words(text)) AS wh
+        FROM {{ source }}
+    )
 ),
 shingles AS (
-    SELECT {{ k }}, unnest(CASE WHEN len(wh) < 5 THEN [hash(wh)]
-        ELSE list_transform(list_zip(wh, wh[2:], wh[3:], wh[4:], wh[5:], true), lambda z: hash(z)) END) AS h
-    FROM t
+    SELECT {{ k }}, unnest(sh) AS h FROM t
 ),
 ranges AS (
     SELECT {{ k }}, list({'b': b, 'm': m} ORDER BY b) AS bl
@@ -33,7 +36,8 @@ signatures AS (
 )
 SELECT t.{{ keys | join(', t.') }}, t.content_key,
     list_transform(range(8), lambda j: hash(j, s.sig[4 * j + 1], s.sig[4 * j + 2], s.sig[4 * j + 3], s.sig[4 * j + 4]))
-        AS bands
+        AS bands,
+    CASE WHEN t.keep_shingles THEN list_distinct(t.sh) END AS shingle_set
 FROM t
 JOIN signatures AS s USING ({{ k }})
 {%- endmacro %}

@@ -13,9 +13,9 @@
 )
 {% endset %}
 WITH texts AS (
-    SELECT file, id, text FROM {{ rows }} WHERE text IS NOT NULL AND NOT starts_with(file, 'exports/quarantine/')
+    SELECT file, id, text, false AS keep_shingles FROM {{ rows }} WHERE text IS NOT NULL AND NOT starts_with(file, 'exports/quarantine/')
 )
-SELECT f.*, NULL::HUGEINT AS chosen_key, NULL::HUGEINT AS rejected_key
+SELECT f.* EXCLUDE (shingle_set), NULL::HUGEINT AS chosen_key, NULL::HUGEINT AS rejected_key
 FROM ({{ fingerprints('texts', ['file', 'id']) }}) AS f
 UNION ALL
 SELECT file, id, NULL, NULL, content_key(chosen), content_key(rejected)

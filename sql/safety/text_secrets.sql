@@ -2,23 +2,17 @@
 -- per text that holds any. `matches` are the non-overlapping matches in text order (of two
 -- that overlap, the one starting first, then the longer, is kept); `start` counts code
 -- points from 0. With --redact-secrets, `redacted` is the text with each kept match
--- replaced by [REDACTED:<kind>] and `redacted_title` its RAG title line.
+-- replaced by [REDACTED:<kind>] and `redacted_title` its RAG title line. Only the texts
+-- that secret_candidates found are searched, kind by kind.
 {% from 'safety/secret_patterns.sql' import secret_patterns, secret_regexes as full %}
-WITH searched AS (
-    -- one pass of all the patterns at once; most texts hold none, and only those that do
-    -- are searched kind by kind
-    SELECT partition, run_id, text
-    FROM evidence
-    WHERE text IS NOT NULL AND regexp_matches(text, {{ lit(full | join('|')) }})
-),
-found AS (
+WITH found AS (
 {%- for kind, before, secret, after in secret_patterns %}
     SELECT partition, run_id, {{ lit(kind) }} AS kind,
         regexp_split_to_array(text, {{ lit(full[loop.index0]) }}) AS pieces,
         regexp_extract_all(text, {{ lit(full[loop.index0]) }}, 1) AS befores,
         regexp_extract_all(text, {{ lit(full[loop.index0]) }}, 2) AS secrets,
         regexp_extract_all(text, {{ lit(full[loop.index0]) }}, 3) AS afters
-    FROM searched
+    FROM secret_candidates
     WHERE regexp_matches(text, {{ lit(full[loop.index0]) }})
     {{ 'UNION ALL' if not loop.last }}
 {%- endfor %}
@@ -59,4 +53,4 @@ SELECT k.partition, k.run_id, k.matches,
     NULL::VARCHAR AS redacted
 {%- endif %}
 FROM kept AS k
-JOIN evidence AS e USING (partition, run_id)
+JOIN secret_candidates AS e USING (partition, run_id)
