@@ -82,6 +82,23 @@ def export_all(root: Path, *flags: str) -> tuple[float, float, dict]:
     return elapsed, rss, json.loads(done.stdout)
 
 
+def other_commands(root: Path) -> None:
+    """`health` and `dataset` on the export files of a finished default run: time and peak
+    RSS, each in its own subprocess (SPEC 11 and 13; the same 2 GiB bound as export-all)."""
+    clean_outputs(root)
+    export_all(root)
+    with tempfile.TemporaryDirectory(prefix="distill-duck-dataset-") as tmp:
+        for name, args in (("health", ["health", "--root", str(root)]),
+                           ("dataset", ["dataset", str(Path(tmp) / "out"), "--root", str(root)])):
+            started = time.perf_counter()
+            done, rss = peak_rss([sys.executable, "-m", "distill_duck", *args], cwd=HERE.parent)
+            elapsed = time.perf_counter() - started
+            if done.returncode not in (0, 1):  # health exits 1 when it finds violations
+                raise SystemExit(f"{name} failed on {root}: {done.stderr[-500:]}")
+            print(f"\n{name} on {root.name}: {elapsed:.2f} s, peak RSS {rss:,.0f} MiB (target <= 2048 MiB)"
+                  + ("" if done.returncode == 0 else " (it found violations)"))
+
+
 def clean_outputs(root: Path) -> None:
     for rel in ("exports", "reports", ".distill_duck"):
         shutil.rmtree(root / rel, ignore_errors=True)
@@ -232,6 +249,7 @@ def main() -> int:
         print(f"\nscaling {small['runs']:,} -> {big['runs']:,} runs: time grew {growth:.2f}x as fast as the"
               " records (1.00 = linear)")
     safety_gates(corpus(sorted(args.runs)[-1], args.corpus_dir), args.repeat)
+    other_commands(corpus(sorted(args.runs)[-1], args.corpus_dir))
     if args.hot_task:
         hot = hot_task_corpus(args.corpus_dir, hot=True, n=args.hot_task)
         ordinary = hot_task_corpus(args.corpus_dir, hot=False, n=args.hot_task)

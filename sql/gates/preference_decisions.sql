@@ -96,19 +96,35 @@ safe AS (
 near AS (
     -- SPEC 12.5 for pairs: chosen and rejected compared with each other (DPO learns nothing
     -- from two near-identical texts)
-    SELECT *,
 {%- if gates.near_duplicate %}
-        CASE WHEN gate_reason IS NULL AND secret_errors IS NULL AND missing_paths IS NULL AND contamination IS NULL
-            THEN CASE
-                -- hashed shingles settle most pairs; those at or above the threshold are
-                -- compared exactly (see shingle_hashes)
-                WHEN jaccard(chosen_shingles, rejected_shingles) < {{ lit(near_duplicate_threshold) }} THEN 0.0
-                ELSE jaccard(text_shingles(text_words(chosen_out)), text_shingles(text_words(rejected_out)))
-            END END AS pair_similarity
+    -- hashed shingles settle most pairs; those at or above the threshold are compared
+    -- exactly (see shingle_hashes), each step on the columns of the one before (a macro
+    -- argument is pasted in: words inside the shingle macro would be split again per use)
+    SELECT * EXCLUDE (compared, close_by_hash, chosen_words, rejected_words, chosen_exact, rejected_exact),
+        CASE WHEN compared THEN CASE WHEN close_by_hash THEN jaccard(chosen_exact, rejected_exact) ELSE 0.0 END END
+            AS pair_similarity
+    FROM (
+        SELECT *,
+            CASE WHEN close_by_hash THEN text_shingles(chosen_words) END AS chosen_exact,
+            CASE WHEN close_by_hash THEN text_shingles(rejected_words) END AS rejected_exact
+        FROM (
+            SELECT *,
+                CASE WHEN close_by_hash THEN text_words(chosen_out) END AS chosen_words,
+                CASE WHEN close_by_hash THEN text_words(rejected_out) END AS rejected_words
+            FROM (
+                SELECT *, compared AND jaccard(chosen_shingles, rejected_shingles) >= {{ lit(near_duplicate_threshold) }}
+                    AS close_by_hash
+                FROM (
+                    SELECT *, gate_reason IS NULL AND secret_errors IS NULL AND missing_paths IS NULL
+                        AND contamination IS NULL AS compared
+                    FROM safe
+                )
+            )
+        )
+    )
 {%- else %}
-        NULL::DOUBLE AS pair_similarity
+    SELECT *, NULL::DOUBLE AS pair_similarity FROM safe
 {%- endif %}
-    FROM safe
 ),
 built AS (
     SELECT * REPLACE (CASE WHEN gate_reason IS NULL THEN id END AS id),

@@ -74,6 +74,8 @@ CREATE OR REPLACE TEMP MACRO shingle_hashes(wh) AS
         ELSE list_transform(range(1, len(wh) - 3),
             lambda i: hash(wh[i], wh[i + 1], wh[i + 2], wh[i + 3], wh[i + 4])) END;
 
--- Exact Jaccard similarity of two shingle sets (lists without repeats).
+-- Exact Jaccard similarity of two shingle sets (lists without repeats). The intersection
+-- is taken once: the one-element list_transform binds it to i. Pass columns, not
+-- expressions (a macro argument is pasted in wherever it is used).
 CREATE OR REPLACE TEMP MACRO jaccard(a, b) AS
-    len(list_intersect(a, b)) / (len(a) + len(b) - len(list_intersect(a, b)));
+    list_transform([len(list_intersect(a, b))], lambda i: i / (len(a) + len(b) - i))[1];

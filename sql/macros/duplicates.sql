@@ -20,6 +20,7 @@
 SELECT * FROM {{ rows }}
 {% else %}
 {% set order_key = "{'file': file, 'line': line}" %}
+{% set bucket_cap = 8 %}
 WITH judged AS (
     SELECT r.file, r.line, r.id, r.partition, r.evidence_run_id, f.content_key, f.bands
     FROM {{ rows }} AS r
@@ -56,12 +57,19 @@ nodes AS (
     FROM exact WHERE repeats_old IS NULL AND repeats_new IS NULL
 ),
 band_keys AS (
-    SELECT id, ord, unnest(bands) AS band FROM nodes
+    SELECT id, ord, band, row_number() OVER (PARTITION BY band ORDER BY ord, id) AS place
+    FROM (SELECT id, ord, unnest(bands) AS band FROM nodes)
 ),
 candidates AS (
+    -- a text is compared with the first {{ bucket_cap }} texts of each band it is in, not with
+    -- all of them: logs full of one boilerplate text put thousands in one band, and all
+    -- pairs of those would be millions. A later text is refused when any of them is an
+    -- exported text close to it; one beyond them decides only when all of them are
+    -- refused or not close, which the recall benchmark (BENCHMARKS.md) does not see.
     SELECT DISTINCT a.id AS earlier, b.id AS later, a.ord AS earlier_ord, b.ord AS later_ord
     FROM band_keys AS a
     JOIN band_keys AS b ON a.band = b.band AND b.ord > 0 AND a.ord < b.ord
+    WHERE a.place <= {{ lit(bucket_cap) }}
 ),
 candidate_texts AS MATERIALIZED (
     -- the words of the texts that take part in a candidate pair, and only of those
