@@ -52,14 +52,14 @@ def main() -> int:
     con.execute(
         """
         CREATE TABLE texts AS
-        SELECT id, array_to_string(w, ' ') AS text, NULL::BIGINT AS copy_of FROM base
+        SELECT id, array_to_string(w, ' ') AS text, NULL::BIGINT AS copy_of, false AS keep_shingles FROM base
         UNION ALL
         SELECT ? + p AS id,
             array_to_string(list_transform(w, lambda x, k:
                 CASE WHEN hash(p, k, 'edit') % 1000 < (p % 40) * 2
                     THEN 'edit' || hash(p, k) % 1000000 ELSE x END),
                 ' ') AS text,
-            p % ? AS copy_of
+            p % ? AS copy_of, false
         FROM range(?) t(p) JOIN base ON base.id = p % ?""",
         [args.texts, args.texts, args.planted, args.texts],
     )
@@ -68,11 +68,17 @@ def main() -> int:
     ).render()
     started = time.perf_counter()
     con.execute(f"CREATE TABLE fp AS {fingerprints}")
+    # the gate's band join: each text against the first bucket_cap texts of each of its bands
+    cap = project.env.from_string("{% from 'macros/duplicates.sql' import bucket_cap %}{{ bucket_cap }}").render()
     con.execute("""
         CREATE TABLE candidates AS
+        WITH k AS (
+            SELECT id, band, row_number() OVER (PARTITION BY band ORDER BY id) AS place
+            FROM (SELECT id, unnest(bands) AS band FROM fp)
+        )
         SELECT DISTINCT a.id AS a, b.id AS b
-        FROM (SELECT id, unnest(bands) AS band FROM fp) AS a
-        JOIN (SELECT id, unnest(bands) AS band FROM fp) AS b ON a.band = b.band AND a.id < b.id""")
+        FROM k AS a JOIN k AS b ON a.band = b.band AND a.id < b.id
+        WHERE a.place <= ?""", [int(cap)])
     seconds = time.perf_counter() - started
     con.execute("""
         CREATE TABLE planted AS

@@ -15,12 +15,13 @@
   representative is exported, near_duplicate (of the same text) when it was refused.
 -#}
 {% from 'macros/output_rows.sql' import output_rows %}
+{#- how many of the first texts of each LSH band a text is compared with (see candidates) -#}
+{% set bucket_cap = 8 %}
 {% macro duplicate_gates(rows, output_file) -%}
 {% if not (gates.duplicate_content or gates.near_duplicate) %}
 SELECT * FROM {{ rows }}
 {% else %}
 {% set order_key = "{'file': file, 'line': line}" %}
-{% set bucket_cap = 8 %}
 WITH judged AS (
     SELECT r.file, r.line, r.id, r.partition, r.evidence_run_id, f.content_key, f.bands
     FROM {{ rows }} AS r
