@@ -69,7 +69,8 @@ def main() -> int:
     started = time.perf_counter()
     con.execute(f"CREATE TABLE fp AS {fingerprints}")
     # the gate's band join: each text against the first bucket_cap texts of each of its bands
-    cap = project.env.from_string("{% from 'macros/duplicates.sql' import bucket_cap %}{{ bucket_cap }}").render()
+    cap = project.env.from_string(
+        "{% from 'macros/duplicates.sql' import bucket_cap %}{{ bucket_cap }}").render()
     con.execute("""
         CREATE TABLE candidates AS
         WITH k AS (
