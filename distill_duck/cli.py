@@ -555,7 +555,7 @@ def cmd_models(args: argparse.Namespace) -> int:
     replaced = {n for n, f in facts["models"].items() if f["replaces_built_in"]} if facts else set()
     if args.json:
         print(json.dumps([{"name": m.name, "stage": m.stage, "depends_on": list(m.depends_on),
-                           **({"export": m.config["export"]} if "export" in m.config else {}),
+                           **({"export": m.config.export} if m.config.export else {}),
                            **({"project": str(m.path), "replaces_built_in": m.name in replaced}
                               if m.origin == "project" else {})}
                           for m in models], indent=1))
@@ -563,7 +563,7 @@ def cmd_models(args: argparse.Namespace) -> int:
     width = max(len(m.name) for m in models)
     for m in models:
         deps = ", ".join(m.depends_on) or "-"
-        extra = f"  => {m.config['export']}" if "export" in m.config else ""
+        extra = f"  => {m.config.export}" if m.config.export else ""
         if m.origin == "project":
             extra += "  (project, replaces built-in)" if m.name in replaced else "  (project)"
         print(f"{m.stage + '/':<12}{m.name:<{width}}  <- {deps}{extra}")

@@ -174,11 +174,11 @@ def write_files(con: duckdb.DuckDBPyConnection, models: list[Model], staging: Pa
     rows: dict[tuple[str, str], int] = {}
     files: dict[str, dict[str, Any]] = {}
     for model in models:
-        if "dataset_config" in model.config:
-            config = model.config["dataset_config"]
+        if model.config.dataset_config:
+            config = model.config.dataset_config
             target, drop, copy_as = f"data/{config}/{{split}}.{ext}", "split", copy_options
-        elif "dataset_file" in model.config:
-            target, drop, copy_as = model.config["dataset_file"], "split, id", "(FORMAT json)"
+        elif model.config.dataset_file:
+            target, drop, copy_as = model.config.dataset_file, "split, id", "(FORMAT json)"
         else:
             continue
         present = dict(con.execute(f"SELECT split, count(*) FROM {ident(model.name)} GROUP BY split")
@@ -198,8 +198,8 @@ def write_files(con: duckdb.DuckDBPyConnection, models: list[Model], staging: Pa
             except duckdb.Error as e:
                 raise DistillError(f"writing {rel} failed: {' '.join(str(e).split())}") from e
             files[rel] = {"rows": n, **(file_facts(path) or {})}
-            if "dataset_config" in model.config:
-                rows[(model.config["dataset_config"], split)] = n
+            if model.config.dataset_config:
+                rows[(model.config.dataset_config, split)] = n
     return {"rows": rows, "files": files}
 
 

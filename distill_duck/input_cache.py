@@ -43,10 +43,10 @@ class InputCache:
             con.execute(f"ATTACH {lit(str(path))} AS {CACHE}")
 
     def files_variable(self, name: str) -> str:
-        return str(self.project.models[name].config["files"])
+        return str(self.project.models[name].config.files)
 
     def run(self, model: Model) -> None:
-        con, variable = self.con, model.config["files"]
+        con, variable = self.con, str(model.config.files)
         prefix = str(self.bound["root_prefix"])
         paths = list(self.bound[variable])
         files_by_rel = {str(p)[len(prefix):]: p for p in paths}  # (rows name files root-relative)

@@ -178,7 +178,7 @@ def set_published_files(con: duckdb.DuckDBPyConnection, lake: Lakehouse,
 def exporter_models(project: Project, exporters: Iterable[str]) -> list[Model]:
     """The export models (those with an ``export`` config) of the given exporters."""
     names = tuple(f"{e}_" for e in exporters)
-    return [m for m in project.models.values() if "export" in m.config and m.name.startswith(names)]
+    return [m for m in project.models.values() if m.config.export and m.name.startswith(names)]
 
 
 def is_json_object(con: duckdb.DuckDBPyConnection) -> Callable[[bytes], bool]:
@@ -355,7 +355,7 @@ def stage_exports(con: duckdb.DuckDBPyConnection, exports: Sequence[Model],
     staged: dict[str, Path] = {}
     rows_written: dict[str, int] = {}
     for model in exports:
-        target = model.config["export"]
+        target = str(model.config.export)
         path, rows_written[target] = stage_export(con, model, stage_dir / target)
         if rows_written[target]:
             staged[target] = path

@@ -28,6 +28,7 @@ from sqlglot.optimizer.scope import traverse_scope
 
 from distill_duck import __version__
 from distill_duck.errors import DistillError, MachineError, UsageError
+from distill_duck.model_config import ModelConfig
 from distill_duck.sqlquote import ident, lit
 
 # Installed wheels carry the models inside the package; a source checkout has them at the top.
@@ -50,7 +51,7 @@ class Model:
     stage: str
     sql: str
     depends_on: tuple[str, ...]
-    config: Mapping[str, Any] = field(default_factory=dict)
+    config: ModelConfig = field(default_factory=ModelConfig)
     # "built-in", or "project" for a model from the --project folder (added or replacing one)
     origin: str = "built-in"
 
@@ -152,7 +153,8 @@ class Project:
             root = self._root_of(path)
             stage = path.parent.relative_to(root).as_posix()
             origin = "project" if root == self.project_sql_dir else "built-in"
-            models[name] = Model(name, path, stage, sql, tuple(sorted(deps)), config, origin)
+            models[name] = Model(name, path, stage, sql, tuple(sorted(deps)),
+                                 ModelConfig.parse(name, config), origin)
         return models
 
     @property
@@ -201,7 +203,7 @@ class Project:
     # -- running -------------------------------------------------------------------------
     def published(self) -> list[Model]:
         """The models that form the warehouse's public interface (``config(publish=true)``)."""
-        return [m for m in self.ordered() if m.config.get("publish")]
+        return [m for m in self.ordered() if m.config.publish]
 
     def install_macros(self, con: duckdb.DuckDBPyConnection) -> None:
         for filename, sql in self.macro_sql():
@@ -230,7 +232,7 @@ class Project:
             try:
                 # a view streams into its readers: for one-reader steps that would otherwise
                 # store a copy of every text
-                materialized = model.config.get("materialized")
+                materialized = model.config.materialized
                 if materialized == "incremental" and incremental is not None:
                     incremental(model)
                 else:

@@ -196,7 +196,7 @@ def _build(
             table = f"build_warehouse.{ident(model.name)}"
             con.execute(f"CREATE TABLE {table} AS SELECT * FROM {ident(model.name)}")
             built[model.name] = built_at
-            _comment(con, table, model.config.get("comment"), model.config.get("columns", {}))
+            _comment(con, table, model.config.comment, model.config.columns)
         sources = f"build_warehouse.{SOURCES}"
         con.execute(f"CREATE TABLE {sources} (relation VARCHAR, fingerprint VARCHAR, built_at VARCHAR)")
         con.executemany(f"INSERT INTO {sources} VALUES (?, ?, ?)",

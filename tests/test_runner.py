@@ -15,6 +15,8 @@ import duckdb
 import pytest
 
 from distill_duck.errors import DistillError
+from distill_duck.model_config import ModelConfig
+from distill_duck.pipeline import RunOptions
 from distill_duck.runner import SQL_DIR, Project
 from tests.conftest import RECORDED_AT, evidence, run_cli, scored, snapshot, write_partition
 
@@ -275,10 +277,39 @@ def test_config_is_captured_and_renders_to_nothing(tmp_path: Path) -> None:
         "exports/plain.sql": "SELECT 'y' AS jsonl",
     })
     out = project.models["out"]
-    assert out.config == {"export": "exports/rag/playbooks.jsonl"}
+    assert out.config == ModelConfig(export="exports/rag/playbooks.jsonl")
     assert "config" not in out.sql and "{{" not in out.sql
-    assert dict(project.models["plain"].config) == {}
+    assert project.models["plain"].config == ModelConfig()
+    assert project.models["plain"].config.materialized == "table"
     assert out.stage == "exports"
+
+
+@pytest.mark.parametrize(("call", "message"), [
+    ("materialized='tabel'", "config(materialized='tabel') is not one of table, view, incremental"),
+    ("materialised='view'", "config(materialised=...) is not a model setting; use one of materialized,"),
+    ("publish='yes'", "config(publish='yes') must be true or false"),
+    ("columns={'a': 1}", "config(columns={'a': 1}) must be a mapping of column names to text"),
+    ("materialized='incremental'", "config(materialized='incremental') and config(files=...) go together"),
+    ("files='evidence_paths'", "config(materialized='incremental') and config(files=...) go together"),
+])
+def test_a_config_the_runner_does_not_know_is_an_error_naming_the_model(
+        tmp_path: Path, call: str, message: str) -> None:
+    project = make_project(tmp_path, {"a/typo.sql": f"{{{{ config({call}) }}}}\nSELECT 1 AS v"})
+    with pytest.raises(DistillError) as caught:
+        _ = project.models
+    assert str(caught.value).startswith(f"model 'typo': {message}"), caught.value
+    assert "\n" not in str(caught.value)
+
+
+def test_every_built_in_config_is_valid_and_says_how_it_is_built() -> None:
+    models = Project(RunOptions().context()).models.values()
+    kinds = {m.name: m.config.materialized for m in models}
+    assert {n for n, k in kinds.items() if k == "incremental"} == {"evidence_records", "scored_records"}
+    assert kinds["evidence"] == "view" and kinds["rag_decisions"] == "table"
+    assert {m.config.export for m in models if m.config.export} == {
+        "exports/rag/playbooks.jsonl", "exports/sft/instruction_response.jsonl",
+        "exports/preference/chosen_rejected.jsonl", "exports/quarantine/rag.jsonl",
+        "exports/quarantine/sft.jsonl", "exports/quarantine/preference.jsonl"}
 
 
 @pytest.mark.parametrize("expression", ["{{ not_an_option }}", "{{ lit(not_an_option) }}",
