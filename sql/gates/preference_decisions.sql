@@ -2,7 +2,7 @@
 -- A candidate that fails still used its slot: the cap was applied before these checks.
 {% from 'macros/outcomes.sql' import outcomes %}
 {% from 'macros/rows.sql' import common_row_checks %}
-{% from 'macros/safety.sql' import safety_reason, safety_errors %}
+{% from 'macros/safety.sql' import safety_refusals %}
 WITH gated AS (
     SELECT *,
         js_trim(coalesce(chosen_text, '')) AS chosen_trimmed,
@@ -10,17 +10,21 @@ WITH gated AS (
     FROM preference_candidates
 ),
 checked_pairs AS (
+    SELECT * EXCLUDE (refused), refused.reason AS before_id_reason, refused.errors AS before_id_errors
+    FROM (
     SELECT *,
+        -- SPEC 6, building a pair, checks 1-3 (before the id)
         CASE
-            WHEN chosen_run_id = rejected_run_id THEN 'self_pairing'
-            WHEN chosen_trimmed = '' OR rejected_trimmed = '' THEN 'invalid_preference_pairing'
-            WHEN chosen_trimmed = rejected_trimmed THEN 'invalid_preference_pairing'
-        END AS gate_reason,
-        CASE
-            WHEN chosen_run_id = rejected_run_id THEN ['chosen and rejected are the same run ' || chosen_run_id]
-            WHEN chosen_trimmed = '' OR rejected_trimmed = '' THEN ['chosen or rejected text is empty after trim']
-            WHEN chosen_trimmed = rejected_trimmed THEN ['chosen and rejected texts are identical after trim']
-        END AS gate_errors,
+            -- check 1: two different runs
+            WHEN chosen_run_id = rejected_run_id THEN {'reason': 'self_pairing',
+                'errors': ['chosen and rejected are the same run ' || chosen_run_id]}
+            -- check 2: both trimmed texts non-empty
+            WHEN chosen_trimmed = '' OR rejected_trimmed = '' THEN {'reason': 'invalid_preference_pairing',
+                'errors': ['chosen or rejected text is empty after trim']}
+            -- check 3: the trimmed texts differ
+            WHEN chosen_trimmed = rejected_trimmed THEN {'reason': 'invalid_preference_pairing',
+                'errors': ['chosen and rejected texts are identical after trim']}
+        END AS refused,
         '{"task_id":' || json_str(task_id) || ',"chosen_run_id":' || json_str(chosen_run_id)
             || ',"rejected_run_id":' || json_str(rejected_run_id) || '}' AS source_record,
         provenance AS source_provenance,
@@ -37,32 +41,33 @@ checked_pairs AS (
         sha256(least(chosen_run_id, rejected_run_id) || '|' || greatest(chosen_run_id, rejected_run_id))
             AS pair_sig_hash
     FROM gated
+    )
 ),
 safe AS (
     -- SPEC 12: the safety gates judge both texts of a pair that passed checks 1-4
     SELECT c.*,
 {%- if gates.secret_detected and not redact_secrets %}
-        CASE WHEN c.gate_reason IS NULL AND (sc.errors IS NOT NULL OR sr.errors IS NOT NULL) THEN list_concat(
+        CASE WHEN c.before_id_reason IS NULL AND (sc.errors IS NOT NULL OR sr.errors IS NOT NULL) THEN list_concat(
             list_transform(coalesce(sc.errors, []), lambda e: 'chosen text: ' || e),
             list_transform(coalesce(sr.errors, []), lambda e: 'rejected text: ' || e)) END AS secret_errors,
 {%- else %}
         NULL::VARCHAR[] AS secret_errors,
 {%- endif %}
 {%- if redact_secrets %}
-        c.gate_reason IS NULL AND (sc.redacted IS NOT NULL OR sr.redacted IS NOT NULL) AS redacted,
+        c.before_id_reason IS NULL AND (sc.redacted IS NOT NULL OR sr.redacted IS NOT NULL) AS redacted,
         CASE WHEN sc.redacted IS NOT NULL THEN js_trim(sc.redacted) ELSE c.chosen_trimmed END AS chosen_out,
         CASE WHEN sr.redacted IS NOT NULL THEN js_trim(sr.redacted) ELSE c.rejected_trimmed END AS rejected_out,
 {%- else %}
         false AS redacted, c.chosen_trimmed AS chosen_out, c.rejected_trimmed AS rejected_out,
 {%- endif %}
 {%- if gates.hallucinated_file_path %}
-        CASE WHEN c.gate_reason IS NULL AND (pc.missing IS NOT NULL OR pr.missing IS NOT NULL)
+        CASE WHEN c.before_id_reason IS NULL AND (pc.missing IS NOT NULL OR pr.missing IS NOT NULL)
             THEN list_distinct(list_concat(coalesce(pc.missing, []), coalesce(pr.missing, []))) END AS missing_paths,
 {%- else %}
         NULL::VARCHAR[] AS missing_paths,
 {%- endif %}
 {%- if gates.benchmark_contamination %}
-        CASE WHEN c.gate_reason IS NULL THEN coalesce('chosen text ' || xc.error, 'rejected text ' || xr.error) END
+        CASE WHEN c.before_id_reason IS NULL THEN coalesce('chosen text ' || xc.error, 'rejected text ' || xr.error) END
             AS contamination,
 {%- else %}
         NULL::VARCHAR AS contamination,
@@ -115,7 +120,7 @@ near AS (
                 SELECT *, compared AND jaccard(chosen_shingles, rejected_shingles) >= {{ lit(near_duplicate_threshold) }}
                     AS close_by_hash
                 FROM (
-                    SELECT *, gate_reason IS NULL AND secret_errors IS NULL AND missing_paths IS NULL
+                    SELECT *, before_id_reason IS NULL AND secret_errors IS NULL AND missing_paths IS NULL
                         AND contamination IS NULL AS compared
                     FROM safe
                 )
@@ -127,7 +132,7 @@ near AS (
 {%- endif %}
 ),
 built AS (
-    SELECT * REPLACE (CASE WHEN gate_reason IS NULL THEN id END AS id),
+    SELECT * REPLACE (CASE WHEN before_id_reason IS NULL THEN id END AS id),
         '{"schema_version":1,"id":' || json_str(id)
         || ',"prompt":' || json_str(prompt)
         || ',"chosen":' || json_str(chosen_out)
@@ -152,31 +157,28 @@ checked AS (
     -- the texts live on only inside row_json: this table is written to disk, and every
     -- extra copy of two texts per candidate costs more than any check here
     SELECT * EXCLUDE (chosen_text, rejected_text, chosen_trimmed, rejected_trimmed, chosen_out, rejected_out,
-            chosen_key, rejected_key, chosen_shingles, rejected_shingles),
+            chosen_key, rejected_key, chosen_shingles, rejected_shingles, refused),
 {%- if gates.duplicate_content %}
         -- (the fingerprint's key is the trimmed text's: content keys trim)
-        CASE WHEN gate_reason IS NULL THEN {'c': chosen_key, 'r': rejected_key} END AS pair_key,
+        CASE WHEN before_id_reason IS NULL THEN {'c': chosen_key, 'r': rejected_key} END AS pair_key,
 {%- endif %}
-        CASE
-            {{ safety_reason() }}
-            -- SPEC 12.5, safety gate 5 (a pair's two texts)
-            WHEN pair_similarity >= {{ lit(near_duplicate_threshold) }} THEN 'near_duplicate'
-            -- SPEC 6, step 5
-            WHEN len(validation_errors) > 0 THEN 'schema_violation'
-        END AS late_reason,
-        CASE
-            {{ safety_errors() }}
-            WHEN pair_similarity >= {{ lit(near_duplicate_threshold) }}
-                THEN ['chosen and rejected are near duplicates (similarity ' || round(pair_similarity, 2) || ')']
-            ELSE validation_errors
-        END AS late_errors,
-        CASE
-            WHEN len(validation_errors) > 0 AND secret_errors IS NULL AND missing_paths IS NULL
-                AND contamination IS NULL AND NOT coalesce(pair_similarity >= {{ lit(near_duplicate_threshold) }}, false)
-                THEN row_json
-            ELSE source_record
-        END AS late_source
-    FROM built
+        refused.reason AS after_id_reason,
+        coalesce(refused.errors, validation_errors) AS after_id_errors,
+        -- refused by validation: quarantined with the row it would have been
+        CASE WHEN refused.reason = 'schema_violation' THEN row_json ELSE source_record END AS after_id_source
+    FROM (
+        SELECT *,
+            -- after the id (check 4): the safety gates of SPEC 12, then check 5
+            CASE
+                {{ safety_refusals() }}
+                -- SPEC 12.5, safety gate 5 (a pair's two texts)
+                WHEN pair_similarity >= {{ lit(near_duplicate_threshold) }} THEN {'reason': 'near_duplicate', 'errors':
+                    ['chosen and rejected are near duplicates (similarity ' || round(pair_similarity, 2) || ')']}
+                -- SPEC 6, check 5: build; validate
+                WHEN len(validation_errors) > 0 THEN {'reason': 'schema_violation', 'errors': validation_errors}
+            END AS refused
+        FROM built
+    )
 ),
 decided AS (
     {{ outcomes('checked', 'exports/preference/chosen_rejected.jsonl', "{'group_first': group_first, 'slot': slot}") }}

@@ -3,53 +3,60 @@
 -- validation refuses any quality_score outside {accepted, partially_accepted} again.
 {% from 'macros/outcomes.sql' import record_outcomes %}
 {% from 'macros/rows.sql' import sft_row, with_built_rows, common_row_checks %}
-{% from 'macros/safety.sql' import safety_facts, safety_reason, safety_errors %}
+{% from 'macros/safety.sql' import safety_facts, safety_refusals %}
 {% from 'macros/duplicates.sql' import duplicate_gates %}
 {% from 'macros/instructions.sql' import sft_stem, sft_has_shape, sft_instruction, sft_context %}
 {% from 'macros/categories.sql' import sft_never, sft_allowed as allowed with context %}
 WITH gated AS (
+    SELECT * EXCLUDE (refused), refused.reason AS before_id_reason, refused.errors AS before_id_errors
+    FROM (
+        SELECT *,
+            -- SPEC 5, gates 1-6 (before the id): the first that fails refuses the record
+            CASE
+                -- gate 1: JSON object
+                WHEN NOT is_object THEN {'reason': 'schema_violation', 'errors': [line_error]}
+                -- gate 2: the firewall, before anything else reads the record
+                WHEN list_contains({{ lit(sft_never) }}, category)
+                    THEN {'reason': 'unsafe_sft_category', 'errors': ['category=' || category || ' forbidden in SFT']}
+                -- gate 3: category allowed
+                WHEN NOT list_contains({{ lit(allowed) }}, coalesce(category, '')) THEN {'reason': 'category_disallowed',
+                    'errors': ['category=' || coalesce(category, 'missing') || ' not in ' || {{ lit('[' ~ allowed | join(',') ~ ']') }}]}
+                -- gate 4: provenance.sig_hash present
+                WHEN coalesce(provenance_sig_hash, '') = ''
+                    THEN {'reason': 'missing_provenance', 'errors': ['provenance.sig_hash missing']}
+                -- gate 5: evidence_run_id present
+                WHEN NOT has_run_id THEN {'reason': 'missing_source_run_id', 'errors': ['evidence_run_id missing']}
+                -- gate 6: evidence found
+                WHEN NOT evidence_found THEN {'reason': 'missing_source_run_id', 'errors':
+                    ['evidence_run_id=' || evidence_run_id || ' not found in the paired evidence partition']}
+            END AS refused
+        FROM scored_with_evidence
+    )
+),
+shaped AS (
     SELECT *,
-        CASE
-            WHEN NOT is_object THEN 'schema_violation'
-            WHEN list_contains({{ lit(sft_never) }}, category) THEN 'unsafe_sft_category'
-            WHEN NOT list_contains({{ lit(allowed) }}, coalesce(category, '')) THEN 'category_disallowed'
-            WHEN coalesce(provenance_sig_hash, '') = '' THEN 'missing_provenance'
-            WHEN NOT has_run_id THEN 'missing_source_run_id'
-            WHEN NOT evidence_found THEN 'missing_source_run_id'
-        END AS gate_reason,
         -- SPEC 5 step 8: the instruction -> response shape, and the evidence's provenance
         {{ sft_has_shape('model_role', 'text_has_content') }} AS has_shape,
         coalesce(evidence_source_file, '') <> '' AS has_evidence_source,
         -- the template key: the evidence source file without data/_kb/ and .jsonl
         {{ sft_stem('evidence_source_file') }} AS stem,
         coalesce(source_files[1], '') AS first_file
-    FROM scored_with_evidence
+    FROM gated
 ),
 checked AS (
     SELECT *,
-        CASE gate_reason
-            WHEN 'schema_violation' THEN [line_error]
-            WHEN 'unsafe_sft_category' THEN ['category=' || category || ' forbidden in SFT']
-            WHEN 'category_disallowed' THEN
-                ['category=' || coalesce(category, 'missing') || ' not in ' || {{ lit('[' ~ allowed | join(',') ~ ']') }}]
-            WHEN 'missing_provenance' THEN ['provenance.sig_hash missing']
-            WHEN 'missing_source_run_id' THEN
-                CASE WHEN has_run_id
-                    THEN ['evidence_run_id=' || evidence_run_id || ' not found in the paired evidence partition']
-                    ELSE ['evidence_run_id missing'] END
-        END AS gate_errors,
         -- the quarantine row's source_record is the scored record as read: joined back from
         -- scored_records when the row is written, not carried through the gates
         NULL::VARCHAR AS source_record,
         provenance AS source_provenance,
-        CASE WHEN gate_reason IS NULL THEN short_id('sft-', evidence_run_id || '|' || provenance_sig_hash) END AS id,
+        CASE WHEN before_id_reason IS NULL THEN short_id('sft-', evidence_run_id || '|' || provenance_sig_hash) END AS id,
         {{ sft_instruction('stem', 'first_file', 'task_id', 'contractor') }} AS instruction,
         {{ sft_context('matrix_corpora', 'pathway_fingerprints_seen', 'model_name') }} AS context
-    FROM gated
+    FROM shaped
 ),
 validated AS (
     SELECT *,
-        CASE WHEN gate_reason IS NULL THEN list_filter([
+        CASE WHEN before_id_reason IS NULL THEN list_filter([
             {{ common_row_checks('id', 'provenance_source_file', 'provenance_sig_hash', 'provenance_line_offset') }},
             CASE WHEN NOT has_content(instruction) THEN 'instruction must be non-empty' END,
             CASE WHEN NOT text_has_content THEN 'response must be non-empty' END,
@@ -61,29 +68,28 @@ validated AS (
     FROM checked
 ),
 late AS (
-    SELECT *,
-        CASE
-            -- SPEC 5, gate 8: the instruction -> response shape, then the evidence provenance
-            WHEN NOT has_shape THEN 'missing_source_run_id'
-            WHEN NOT has_evidence_source THEN 'missing_provenance'
-            {{ safety_reason() }}
-            -- SPEC 5, gate 9
-            WHEN len(validation_errors) > 0 THEN 'schema_violation'
-        END AS late_reason,
-        CASE
-            WHEN NOT has_shape
-                THEN ['evidence has no instruction->response shape (extraction-class role or empty text)']
-            WHEN NOT has_evidence_source THEN ['evidence provenance.source_file missing']
-            {{ safety_errors() }}
-            ELSE validation_errors
-        END AS late_errors,
+    SELECT * EXCLUDE (refused), refused.reason AS after_id_reason,
+        coalesce(refused.errors, validation_errors) AS after_id_errors,
         CASE
             WHEN NOT has_shape THEN '{"run_id":' || json_str(evidence_run_id)
                 || ',"model_role":' || json_str(model_role)
                 || ',"has_text":' || CASE WHEN text_nonempty THEN 'true' ELSE 'false' END || '}'
             -- otherwise the scored record, or for schema_violation the built row joined in below
-        END AS late_source
-    FROM {{ safety_facts('validated', 'gate_reason IS NULL AND has_shape AND has_evidence_source') }}
+        END AS after_id_source
+    FROM (
+        SELECT *,
+            CASE
+                -- SPEC 5, gate 8: the instruction -> response shape, then the evidence provenance
+                WHEN NOT has_shape THEN {'reason': 'missing_source_run_id', 'errors':
+                    ['evidence has no instruction->response shape (extraction-class role or empty text)']}
+                WHEN NOT has_evidence_source THEN {'reason': 'missing_provenance',
+                    'errors': ['evidence provenance.source_file missing']}
+                {{ safety_refusals() }}
+                -- SPEC 5, gate 9
+                WHEN len(validation_errors) > 0 THEN {'reason': 'schema_violation', 'errors': validation_errors}
+            END AS refused
+        FROM {{ safety_facts('validated', 'before_id_reason IS NULL AND has_shape AND has_evidence_source') }}
+    )
 ),
 decided AS MATERIALIZED (
     {{ record_outcomes('late', 'exports/sft/instruction_response.jsonl', ['instruction', 'context', 'redacted']) }}

@@ -1,10 +1,10 @@
 {#-
   Jinja macro: the last steps every exporter shares (SPEC section 3).
   `candidates` has one row per record (or preference candidate) with
-      gate_reason, gate_errors   the first failing gate before the id step, else NULL
+      before_id_reason, before_id_errors   the first failing gate before the id step, else NULL
       id, row_json               the dataset id and the built row (when the gates passed)
-      late_reason, late_errors,  the first failing check after the id step (shape checks,
-      late_source                schema validation) and its quarantine source_record
+      after_id_reason, after_id_errors,  the first failing check after the id step (shape checks,
+      after_id_source                schema validation) and its quarantine source_record
       source_record              the quarantine source_record for the other reasons, or NULL
                                  for the scored record itself (joined in when written)
   and this adds
@@ -18,43 +18,43 @@
 {% macro outcomes(candidates, output_file, order_key) -%}
 SELECT c.*,
     CASE
-        WHEN gate_reason IS NOT NULL THEN 'quarantined'
+        WHEN before_id_reason IS NOT NULL THEN 'quarantined'
         WHEN already_there THEN 'skipped_existing'
-        WHEN exported_earlier OR late_reason IS NOT NULL THEN 'quarantined'
+        WHEN exported_earlier OR after_id_reason IS NOT NULL THEN 'quarantined'
         ELSE 'exported'
     END AS outcome,
     CASE
-        WHEN gate_reason IS NOT NULL THEN gate_reason
+        WHEN before_id_reason IS NOT NULL THEN before_id_reason
         WHEN already_there THEN NULL
         WHEN exported_earlier THEN 'duplicate_id'
-        ELSE late_reason
+        ELSE after_id_reason
     END AS reason,
     CASE
-        WHEN gate_reason IS NOT NULL THEN gate_errors
+        WHEN before_id_reason IS NOT NULL THEN before_id_errors
         WHEN already_there THEN NULL
         WHEN exported_earlier THEN ['id ' || id || ' already exported in this run']
-        ELSE late_errors
+        ELSE after_id_errors
     END AS errors,
     CASE
-        WHEN gate_reason IS NULL AND NOT already_there AND NOT exported_earlier
-            AND late_reason IS NOT NULL THEN late_source
+        WHEN before_id_reason IS NULL AND NOT already_there AND NOT exported_earlier
+            AND after_id_reason IS NOT NULL THEN after_id_source
         ELSE source_record
     END AS quarantine_source
 FROM (
     SELECT c.*,
         -- the first exported row per id, found on narrow columns and joined back (a window
         -- over the wide rows would sort every text)
-        gate_reason IS NULL AND coalesce(first_ok.k < {{ order_key }}, false) AS exported_earlier
+        before_id_reason IS NULL AND coalesce(first_ok.k < {{ order_key }}, false) AS exported_earlier
     FROM (
         SELECT c.*, coalesce(x.id IS NOT NULL, false) AS already_there
         FROM {{ candidates }} AS c
         LEFT JOIN (SELECT id FROM existing_ids WHERE file = {{ lit(output_file) }}) AS x
-            ON x.id = c.id AND c.gate_reason IS NULL
+            ON x.id = c.id AND c.before_id_reason IS NULL
     ) AS c
     LEFT JOIN (
         SELECT id, min({{ order_key }}) AS k
         FROM {{ candidates }}
-        WHERE gate_reason IS NULL AND late_reason IS NULL
+        WHERE before_id_reason IS NULL AND after_id_reason IS NULL
         GROUP BY id
     ) AS first_ok ON first_ok.id = c.id
 ) AS c
@@ -67,7 +67,7 @@ FROM (
   are already in scored_records.
 -#}
 {% macro record_outcomes(candidates, output_file, row_columns) -%}
-SELECT file, line, partition, gate_reason, outcome, reason, errors, quarantine_source,
+SELECT file, line, partition, before_id_reason, outcome, reason, errors, quarantine_source,
     source_provenance, id, evidence_run_id, category, provenance_source_file_json,
     provenance_line_offset_json, provenance_sig_hash_json, {{ row_columns | join(', ') }}
 FROM ({{ outcomes(candidates, output_file, "{'file': file, 'line': line}") }})

@@ -51,7 +51,7 @@
     are built apart and the rest pass through untouched (a join of every decision with
     them cost a hash table of all decisions). -#}
 {% macro with_built_rows(row_builder) -%}
-{% set built = "reason = 'schema_violation' AND gate_reason IS NULL" %}
+{% set built = "reason = 'schema_violation' AND before_id_reason IS NULL" %}
 SELECT * FROM decided WHERE NOT coalesce({{ built }}, false)
 UNION ALL
 SELECT w.* EXCLUDE (text) REPLACE ({{ row_builder('w', 'w.text') }} AS quarantine_source)

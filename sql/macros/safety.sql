@@ -8,7 +8,8 @@
       redacted           the text has secrets replaced (--redact-secrets)
       missing_paths      SPEC 12.2 source_files not in the manifest (NULL: none)
       contamination      SPEC 12.3 the first shared n-gram (NULL: none)
-  safety_reason() / safety_errors(): the first failing gate, in SPEC 12 order.
+  safety_refusals(): CASE branches for the first failing gate, in SPEC 12 order, each
+      giving {reason, errors}.
 -#}
 {% macro safety_facts(rel, passed) -%}
 (
@@ -31,18 +32,12 @@
 )
 {%- endmacro %}
 
-{% macro safety_reason() -%}
+{% macro safety_refusals() -%}
             -- SPEC 12.1, safety gate 1
-            WHEN secret_errors IS NOT NULL THEN 'secret_detected'
+            WHEN secret_errors IS NOT NULL THEN {'reason': 'secret_detected', 'errors': secret_errors}
             -- SPEC 12.2, safety gate 2
-            WHEN missing_paths IS NOT NULL THEN 'hallucinated_file_path'
+            WHEN missing_paths IS NOT NULL THEN {'reason': 'hallucinated_file_path', 'errors':
+                list_transform(missing_paths, lambda p: 'source file ' || p || ' is not in the repository manifest')}
             -- SPEC 12.3, safety gate 3
-            WHEN contamination IS NOT NULL THEN 'benchmark_contamination'
-{%- endmacro %}
-
-{% macro safety_errors() -%}
-            WHEN secret_errors IS NOT NULL THEN secret_errors
-            WHEN missing_paths IS NOT NULL
-                THEN list_transform(missing_paths, lambda p: 'source file ' || p || ' is not in the repository manifest')
-            WHEN contamination IS NOT NULL THEN [contamination]
+            WHEN contamination IS NOT NULL THEN {'reason': 'benchmark_contamination', 'errors': [contamination]}
 {%- endmacro %}
