@@ -397,6 +397,22 @@ def test_a_text_close_only_to_a_refused_one_is_exported(lakehouse: Path) -> None
     )
 
 
+def test_boilerplate_texts_are_refused_as_close_to_the_first_whatever_their_number(lakehouse: Path) -> None:
+    """Forty runs of one boilerplate text (each with its own last line) share every band: a
+    text is compared with the first texts of each band only (the pairs would be quadratic),
+    and every later one is still refused, as close to the first, the one exported."""
+    boilerplate = filler(7, 150)
+    texts = {f"b{i:02d}": f"{boilerplate} attempt {i}" for i in range(40)}
+    assert min(jaccard(texts["b00"], t) for t in texts.values()) >= 0.9
+    lake_of(lakehouse, texts)
+    export_json(lakehouse, "export-all", "--no-duplicate-gate")
+    (first,) = output_rows(lakehouse, RAG)
+    assert first["source_run_id"] == "b00"
+    assert reasons(lakehouse, Q_RAG) == {rid: "near_duplicate" for rid in texts if rid != "b00"}
+    assert all(row["errors"][0].startswith(f"near duplicate of {first['id']} (similarity 0.9")
+               for row in output_rows(lakehouse, Q_RAG))
+
+
 def test_threshold_flag_and_pairs_of_near_identical_texts(lakehouse: Path) -> None:
     w = filler(5, 115).split()
     a, b = " ".join(w[0:100]), " ".join(w[15:115])
