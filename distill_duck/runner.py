@@ -56,6 +56,26 @@ class Model:
     origin: str = "built-in"
 
 
+class _CompiledTemplates(jinja2.BytecodeCache):
+    """Compiled templates, kept for the life of the process: each run makes a Project (an
+    environment with its own run options), and compiling every model's template again cost
+    more than running a small lakehouse. Jinja checks each source's checksum, so an edited
+    file is compiled afresh."""
+
+    def __init__(self) -> None:
+        self._code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        if bucket.key in self._code:
+            bucket.bytecode_from_string(self._code[bucket.key])
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self._code[bucket.key] = bucket.bytecode_to_string()
+
+
+_COMPILED = _CompiledTemplates()
+
+
 class Project:
     """The models under one ``sql/`` folder, rendered with one set of run options."""
 
@@ -73,6 +93,7 @@ class Project:
             loader=jinja2.FileSystemLoader([str(d) for d in self.roots]),
             undefined=jinja2.StrictUndefined,
             keep_trailing_newline=True,
+            bytecode_cache=_COMPILED,
         )
         # run options are globals so that imported jinja macros see them too
         self.env.globals.update(self.context, lit=lit, ident=ident)
