@@ -28,6 +28,9 @@ class ModelConfig:
     export: str | None = None  # the output file (under the root) its rows are appended to
     dataset_config: str | None = None  # `dataset`: the Hugging Face config it writes
     dataset_file: str | None = None  # `dataset`: a file per split ("{split}" in the name)
+    # DuckDB settings for this model's statement only (restored after it), e.g. a join
+    # whose sides DuckDB cannot size: {'disabled_optimizers': 'build_side_probe_side'}
+    settings: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
     def parse(cls, model: str, given: Mapping[str, Any]) -> ModelConfig:
@@ -37,11 +40,12 @@ class ModelConfig:
                 raise DistillError(
                     f"model {model!r}: config({key}=...) is not a model setting; "
                     f"use one of {', '.join(known)}")
-            kind = {"publish": bool, "columns": dict}.get(key, str)
+            kind = {"publish": bool, "columns": dict, "settings": dict}.get(key, str)
             if not isinstance(value, kind) or (kind is dict and not all(
                     isinstance(k, str) and isinstance(v, str) for k, v in value.items())):
-                want = {bool: "true or false", dict: "a mapping of column names to text"}.get(
-                    kind, "a string")
+                names = "setting" if key == "settings" else "column"
+                want = {bool: "true or false",
+                        dict: f"a mapping of {names} names to text"}.get(kind, "a string")
                 raise DistillError(f"model {model!r}: config({key}={value!r}) must be {want}")
         config = cls(**given)
         if config.materialized not in MATERIALIZATIONS:

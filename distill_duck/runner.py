@@ -9,13 +9,14 @@ macros that models import.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import heapq
 import math
 import re
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -258,7 +259,8 @@ class Project:
                     incremental(model)
                 else:
                     kind = "VIEW" if materialized == "view" else "TABLE"
-                    con.execute(f"CREATE OR REPLACE {kind} {ident(model.name)} AS {model.sql}")
+                    with _settings(con, model.config.settings):
+                        con.execute(f"CREATE OR REPLACE {kind} {ident(model.name)} AS {model.sql}")
             except duckdb.OutOfMemoryException as e:
                 limit = con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
                 raise MachineError(
@@ -271,6 +273,19 @@ class Project:
                 raise DistillError(f"model {model.name!r} failed: {_one_line(e)}") from e
             timings[model.name] = time.perf_counter() - started
         return timings
+
+
+@contextlib.contextmanager
+def _settings(con: duckdb.DuckDBPyConnection, settings: Mapping[str, str]) -> Iterator[None]:
+    """DuckDB settings for one statement: set, then put back as they were."""
+    before = {k: con.execute("SELECT current_setting(?)", [k]).fetchone()[0] for k in settings}
+    try:
+        for key, value in settings.items():
+            con.execute(f"SET {ident(key)} = {lit(value)}")
+        yield
+    finally:
+        for key, value in before.items():
+            con.execute(f"SET {ident(key)} = {lit(value)}")
 
 
 def project_sql_dir(project: Path) -> Path:

@@ -1,5 +1,7 @@
 {% from 'macros/output_rows.sql' import output_rows %}
-{{ config(publish=true,
+{#- DuckDB cannot size read_json's rows: left to itself it hashes the wide quarantine rows for
+    the join below (out of memory at 1M runs) instead of the narrow dataset_at -#}
+{{ config(publish=true, settings={'disabled_optimizers': 'build_side_probe_side'},
     comment='One row per line of the quarantine files exports/quarantine/{rag,sft,preference}.jsonl (all runs): every refused input with its structured reason. still_open tells the open quarantine (the record at input_file:input_line has no row in the dataset) from rows fixed since.',
     columns={
         'output_file': 'the quarantine file the row is in',
@@ -20,8 +22,7 @@
 -- A quarantine file keeps every row it was given (append-only), so a row outlives the fix
 -- of its input line; exported_as/still_open say whether that line's record is in the
 -- dataset now (matched by file and line, as the inputs are now).
--- (not materialized: the files are read twice rather than every row kept for the join)
-WITH rows AS NOT MATERIALIZED (
+WITH rows AS (
     SELECT
         -- by name: a run reads its new lines from a staged copy before appending them
         'exports/quarantine/' || parse_filename(filename) AS output_file,
@@ -56,15 +57,20 @@ paired AS (
     FROM (SELECT chosen_run_id AS run_id, id FROM preference_pairs
           UNION ALL SELECT rejected_run_id, id FROM preference_pairs)
     GROUP BY run_id
+),
+-- where each record in a dataset now sits (input file and line) and its dataset id: only
+-- exported records, so the join below keeps these narrow rows in its hash table, never
+-- the quarantine rows (a join of two sides of one size let DuckDB hash the wide one)
+dataset_at AS (
+    SELECT c.file, c.line, 'rag' AS exporter, c.rag_id AS exported_as
+    FROM current_ids AS c SEMI JOIN rag_samples AS d ON d.id = c.rag_id
+    UNION ALL
+    SELECT c.file, c.line, 'sft', c.sft_id
+    FROM current_ids AS c SEMI JOIN sft_samples AS d ON d.id = c.sft_id
+    UNION ALL
+    SELECT c.file, c.line, 'preference', p.id
+    FROM current_ids AS c JOIN paired AS p ON p.run_id = c.evidence_run_id
 )
-SELECT r.*, e.exported_as, e.exported_as IS NULL AS still_open
+SELECT r.*, d.exported_as, d.exported_as IS NULL AS still_open
 FROM rows AS r
-LEFT JOIN (
-    SELECT q.id, q.exporter, any_value(coalesce(rag.id, sft.id, p.id)) AS exported_as
-    FROM (SELECT DISTINCT id, exporter, input_file, input_line FROM rows) AS q
-    JOIN current_ids AS c ON c.file = q.input_file AND c.line = q.input_line
-    LEFT JOIN (SELECT id FROM rag_samples) AS rag ON q.exporter = 'rag' AND rag.id = c.rag_id
-    LEFT JOIN (SELECT id FROM sft_samples) AS sft ON q.exporter = 'sft' AND sft.id = c.sft_id
-    LEFT JOIN paired AS p ON q.exporter = 'preference' AND p.run_id = c.evidence_run_id
-    GROUP BY q.id, q.exporter
-) AS e ON e.id = r.id AND e.exporter = r.exporter
+LEFT JOIN dataset_at AS d ON d.file = r.input_file AND d.line = r.input_line AND d.exporter = r.exporter
