@@ -301,6 +301,18 @@ def test_a_config_the_runner_does_not_know_is_an_error_naming_the_model(
     assert "\n" not in str(caught.value)
 
 
+def test_a_models_duckdb_settings_hold_for_its_statement_only(tmp_path: Path,
+                                                           con: duckdb.DuckDBPyConnection) -> None:
+    project = make_project(tmp_path, {
+        "a/tuned.sql": "{{ config(settings={'disabled_optimizers': 'build_side_probe_side'}) }}\n"
+                       "SELECT current_setting('disabled_optimizers') AS v",
+        "a/plain.sql": "SELECT current_setting('disabled_optimizers') AS v, (SELECT v FROM tuned) AS tuned",
+    })
+    project.run(con)
+    assert con.execute("SELECT v, tuned FROM plain").fetchone() == ("", "build_side_probe_side")
+    assert con.execute("SELECT current_setting('disabled_optimizers')").fetchone() == ("",)
+
+
 def test_every_built_in_config_is_valid_and_says_how_it_is_built() -> None:
     models = Project(RunOptions().context()).models.values()
     kinds = {m.name: m.config.materialized for m in models}
