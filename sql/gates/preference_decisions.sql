@@ -1,7 +1,7 @@
 -- The preference exporter's decision for every candidate pair (SPEC 6, building a pair).
 -- A candidate that fails still used its slot: the cap was applied before these checks.
 {% from 'macros/outcomes.sql' import outcomes %}
-{% from 'macros/rows.sql' import common_row_checks %}
+{% from 'macros/rows.sql' import row_validation %}
 {% from 'macros/safety.sql' import safety_refusals %}
 WITH gated AS (
     SELECT *,
@@ -144,13 +144,9 @@ built AS (
         || ',"provenance":' || provenance_json(provenance_source_file_json,
             provenance_line_offset_json, json_str(pair_sig_hash), {{ lit(recorded_at) }})
         || '}' AS row_json,
-        list_filter([
-            {{ common_row_checks('id', 'provenance_source_file', 'pair_sig_hash', 'provenance_line_offset') }},
-            CASE WHEN NOT has_content(prompt) THEN 'prompt must be non-empty' END,
-            CASE WHEN NOT has_content(chosen_out) THEN 'chosen must be non-empty' END,
-            CASE WHEN NOT has_content(rejected_out) THEN 'rejected must be non-empty' END,
-            CASE WHEN NOT has_content(reason_text) THEN 'reason must be non-empty' END
-        ], lambda e: e IS NOT NULL) AS validation_errors
+        -- SPEC 6, check 5
+        {{ row_validation('pair_sig_hash', [('prompt', 'has_content(prompt)'), ('chosen', 'has_content(chosen_out)'),
+            ('rejected', 'has_content(rejected_out)'), ('reason', 'has_content(reason_text)')]) }} AS validation_errors
     FROM near
 ),
 checked AS (

@@ -1,7 +1,7 @@
 -- The RAG exporter's decision for every record (SPEC section 4): exported, quarantined
 -- (with reason) or skipped_existing. Gates run in SPEC order; the first failure decides.
 {% from 'macros/outcomes.sql' import record_outcomes %}
-{% from 'macros/rows.sql' import rag_row, with_built_rows, common_row_checks %}
+{% from 'macros/rows.sql' import rag_row, with_built_rows, row_validation %}
 {% from 'macros/safety.sql' import safety_facts, safety_refusals %}
 {% from 'macros/duplicates.sql' import duplicate_gates %}
 {% from 'macros/categories.sql' import rag_allowed as allowed with context %}
@@ -53,14 +53,11 @@ checked AS (
 validated AS (
     SELECT *,
         -- SPEC 4, gate 8: validation of the row about to be built (defence in depth, SPEC 3)
-        CASE WHEN before_id_reason IS NULL THEN list_filter([
-            {{ common_row_checks('id', 'provenance_source_file', 'provenance_sig_hash', 'provenance_line_offset') }},
-            CASE WHEN NOT has_content(title) THEN 'title must be non-empty' END,
-            CASE WHEN NOT text_has_content THEN 'content must be non-empty' END,
-            CASE WHEN NOT has_content(evidence_run_id) THEN 'source_run_id must be non-empty' END,
-            CASE WHEN category = 'rejected' OR NOT list_contains({{ lit(allowed) }}, category)
-                THEN 'success_score ' || category || ' is not an allowed RAG category' END
-        ], lambda e: e IS NOT NULL) END AS validation_errors
+        CASE WHEN before_id_reason IS NULL THEN {{ row_validation('provenance_sig_hash',
+            [('title', 'has_content(title)'), ('content', 'text_has_content'),
+             ('source_run_id', 'has_content(evidence_run_id)')],
+            ["CASE WHEN category = 'rejected' OR NOT list_contains(" ~ lit(allowed) ~ ", category)
+                THEN 'success_score ' || category || ' is not an allowed RAG category' END"]) }} END AS validation_errors
     FROM checked
 ),
 late AS (

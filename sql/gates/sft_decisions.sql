@@ -2,7 +2,7 @@
 -- layers: SFT_NEVER fires before anything else reads the record (gate 2), and the row
 -- validation refuses any quality_score outside {accepted, partially_accepted} again.
 {% from 'macros/outcomes.sql' import record_outcomes %}
-{% from 'macros/rows.sql' import sft_row, with_built_rows, common_row_checks %}
+{% from 'macros/rows.sql' import sft_row, with_built_rows, row_validation %}
 {% from 'macros/safety.sql' import safety_facts, safety_refusals %}
 {% from 'macros/duplicates.sql' import duplicate_gates %}
 {% from 'macros/instructions.sql' import sft_stem, sft_has_shape, sft_instruction, sft_context %}
@@ -56,15 +56,13 @@ checked AS (
 ),
 validated AS (
     SELECT *,
-        CASE WHEN before_id_reason IS NULL THEN list_filter([
-            {{ common_row_checks('id', 'provenance_source_file', 'provenance_sig_hash', 'provenance_line_offset') }},
-            CASE WHEN NOT has_content(instruction) THEN 'instruction must be non-empty' END,
-            CASE WHEN NOT text_has_content THEN 'response must be non-empty' END,
-            CASE WHEN NOT has_content(evidence_run_id) THEN 'source_run_id must be non-empty' END,
-            -- the schema's own firewall: independent of the gates above
-            CASE WHEN NOT list_contains(['accepted', 'partially_accepted'], category)
-                THEN 'quality_score ' || coalesce(category, 'missing') || ' is forbidden in SFT' END
-        ], lambda e: e IS NOT NULL) END AS validation_errors
+        -- SPEC 5, gate 9; the quality_score check is the schema's own firewall, independent of
+        -- the gates above
+        CASE WHEN before_id_reason IS NULL THEN {{ row_validation('provenance_sig_hash',
+            [('instruction', 'has_content(instruction)'), ('response', 'text_has_content'),
+             ('source_run_id', 'has_content(evidence_run_id)')],
+            ["CASE WHEN NOT list_contains(['accepted', 'partially_accepted'], category)
+                THEN 'quality_score ' || coalesce(category, 'missing') || ' is forbidden in SFT' END"]) }} END AS validation_errors
     FROM checked
 ),
 late AS (

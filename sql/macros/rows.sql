@@ -65,3 +65,18 @@ CASE WHEN NOT has_content({{ id }}) THEN 'id must be non-empty' END,
             CASE WHEN NOT has_content({{ sig_hash }}) THEN 'provenance.sig_hash must be non-empty' END,
             CASE WHEN coalesce({{ line_offset }} < 0, true) THEN 'provenance.line_offset must be an integer >= 0' END
 {%- endmacro %}
+
+{#- The validation errors of a row about to be built (SPEC 3, the common rules, then each
+    `non_empty` (field, expression true when it has content) and the `extra` checks, CASE
+    expressions giving a message or NULL), as a list; empty when the row is valid. -#}
+{% macro row_validation(sig_hash, non_empty, extra=[]) -%}
+list_filter([
+            {{ common_row_checks('id', 'provenance_source_file', sig_hash, 'provenance_line_offset') }},
+{%- for field, has in non_empty %}
+            CASE WHEN NOT {{ has }} THEN {{ lit(field ~ ' must be non-empty') }} END{{ ',' if not loop.last or extra }}
+{%- endfor %}
+{%- for check in extra %}
+            {{ check }}{{ ',' if not loop.last }}
+{%- endfor %}
+        ], lambda e: e IS NOT NULL)
+{%- endmacro %}
