@@ -17,19 +17,21 @@
 {% from 'macros/output_rows.sql' import output_rows %}
 {#- how many of the first texts of each LSH band a text is compared with (see candidates) -#}
 {% set bucket_cap = 8 %}
+{#- the signature positions two candidates must agree on to be compared (see candidates) -#}
+{% set min_agreeing = ((near_duplicate_threshold - 0.3) * 32) | round(0, 'ceil') | int %}
 {% macro duplicate_gates(rows, output_file) -%}
 {% if not (gates.duplicate_content or gates.near_duplicate) %}
 SELECT * FROM {{ rows }}
 {% else %}
 {% set order_key = "{'file': file, 'line': line}" %}
 WITH judged AS (
-    SELECT r.file, r.line, r.id, r.partition, r.evidence_run_id, f.content_key, f.bands
+    SELECT r.file, r.line, r.id, r.partition, r.evidence_run_id, f.content_key, f.bands, f.sig
     FROM {{ rows }} AS r
     JOIN text_fingerprints AS f ON f.partition = r.partition AND f.run_id = r.evidence_run_id
     WHERE r.outcome = 'exported'
 ),
 old AS (
-    SELECT id, content_key, bands FROM existing_fingerprints WHERE file = {{ lit(output_file) }}
+    SELECT id, content_key, bands, sig FROM existing_fingerprints WHERE file = {{ lit(output_file) }}
 ),
 exact AS (
     SELECT j.*,
@@ -52,9 +54,9 @@ exact AS (
 nodes AS (
     -- the texts the near-duplicate gate compares: this run's representatives (ord > 0, in
     -- input order) and the earlier runs' rows (ord 0: already exported)
-    SELECT id, 0 AS ord, bands FROM old
+    SELECT id, 0 AS ord, bands, sig FROM old
     UNION ALL
-    SELECT id, row_number() OVER (ORDER BY file, line) AS ord, bands
+    SELECT id, row_number() OVER (ORDER BY file, line) AS ord, bands, sig
     FROM exact WHERE repeats_old IS NULL AND repeats_new IS NULL
 ),
 band_keys AS (
@@ -67,10 +69,24 @@ candidates AS (
     -- pairs of those would be millions. A later text is refused when any of them is an
     -- exported text close to it; one beyond them decides only when all of them are
     -- refused or not close, which the recall benchmark (BENCHMARKS.md) does not see.
-    SELECT DISTINCT a.id AS earlier, b.id AS later, a.ord AS earlier_ord, b.ord AS later_ord
-    FROM band_keys AS a
-    JOIN band_keys AS b ON a.band = b.band AND b.ord > 0 AND a.ord < b.ord
-    WHERE a.place <= {{ lit(bucket_cap) }}
+    --
+    -- Of those, a pair whose signatures agree on fewer than {{ min_agreeing }} of 32 positions (an
+    -- estimated similarity 0.3 below the threshold) is not compared: texts sharing a band by
+    -- chance are most candidates; at the default threshold a pair of similarity 0.8 agrees on
+    -- fewer with probability about 3e-5, one of 0.9 about 1e-9 (if positions agree with
+    -- probability equal to the similarity, as MinHash's do).
+    SELECT c.*
+    FROM (
+        SELECT DISTINCT a.id AS earlier, b.id AS later, a.ord AS earlier_ord, b.ord AS later_ord
+        FROM band_keys AS a
+        JOIN band_keys AS b ON a.band = b.band AND b.ord > 0 AND a.ord < b.ord
+        WHERE a.place <= {{ lit(bucket_cap) }}
+    ) AS c
+{%- if min_agreeing > 0 %}
+    JOIN nodes AS a ON a.id = c.earlier AND a.ord = c.earlier_ord
+    JOIN nodes AS b ON b.id = c.later AND b.ord = c.later_ord
+    WHERE list_sum(list_transform(list_zip(a.sig, b.sig), lambda z: (z[1] = z[2])::INTEGER)) >= {{ lit(min_agreeing) }}
+{%- endif %}
 ),
 candidate_texts AS MATERIALIZED (
     -- the words of the texts that take part in a candidate pair, and only of those

@@ -3,6 +3,8 @@
   the columns `keys`, `text` and `keep_shingles`), one row per text with
       content_key   SPEC 12.4: the digest of the whitespace-normalised text
       bands         SPEC 12.5 candidates: 8 LSH band keys of a 32-value MinHash signature
+      sig           the signature: the share of positions two texts agree on estimates their
+                    similarity, which drops the candidates far below the threshold
       shingle_set   the set of shingle hashes (see shingle_hashes), where keep_shingles:
                     kept only for the texts compared pair by pair (preference candidates)
   The signature is one-permutation MinHash (each shingle hashed once, the minimum kept per
@@ -37,6 +39,7 @@ signatures AS (
 SELECT t.{{ keys | join(', t.') }}, t.content_key,
     list_transform(range(8), lambda j: hash(j, s.sig[4 * j + 1], s.sig[4 * j + 2], s.sig[4 * j + 3], s.sig[4 * j + 4]))
         AS bands,
+    s.sig,
     CASE WHEN t.keep_shingles THEN list_distinct(t.sh) END AS shingle_set
 FROM t
 JOIN signatures AS s USING ({{ k }})

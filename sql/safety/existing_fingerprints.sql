@@ -18,6 +18,6 @@ WITH texts AS (
 SELECT f.* EXCLUDE (shingle_set), NULL::HUGEINT AS chosen_key, NULL::HUGEINT AS rejected_key
 FROM ({{ fingerprints('texts', ['file', 'id']) }}) AS f
 UNION ALL
-SELECT file, id, NULL, NULL, content_key(chosen), content_key(rejected)
+SELECT file, id, NULL, NULL, NULL, content_key(chosen), content_key(rejected)
 FROM {{ rows }}
 WHERE chosen IS NOT NULL AND rejected IS NOT NULL AND NOT starts_with(file, 'exports/quarantine/')
