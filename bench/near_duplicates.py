@@ -71,8 +71,8 @@ def main() -> int:
     # the gate's band join: each text against the first bucket_cap texts of each of its
     # bands, and its signature check (pairs agreeing on fewer positions are not compared)
     cap, agreeing = (int(project.env.from_string(
-        "{% from 'macros/duplicates.sql' import " + name + " %}{{ " + name + " }}").render())
-        for name in ("bucket_cap", "min_agreeing"))
+        "{% from 'macros/duplicates.sql' import " + name + " %}{{ " + value + " }}").render())
+        for name, value in (("bucket_cap", "bucket_cap"), ("min_agreeing", "min_agreeing()")))
     con.execute("""
         CREATE TABLE candidates AS
         WITH k AS (

@@ -18,7 +18,7 @@
 {#- how many of the first texts of each LSH band a text is compared with (see candidates) -#}
 {% set bucket_cap = 8 %}
 {#- the signature positions two candidates must agree on to be compared (see candidates) -#}
-{% set min_agreeing = ((near_duplicate_threshold - 0.3) * 32) | round(0, 'ceil') | int %}
+{% macro min_agreeing() %}{{ ((near_duplicate_threshold - 0.3) * 32) | round(0, 'ceil') | int }}{% endmacro %}
 {% macro duplicate_gates(rows, output_file) -%}
 {% if not (gates.duplicate_content or gates.near_duplicate) %}
 SELECT * FROM {{ rows }}
@@ -70,7 +70,7 @@ candidates AS (
     -- exported text close to it; one beyond them decides only when all of them are
     -- refused or not close, which the recall benchmark (BENCHMARKS.md) does not see.
     --
-    -- Of those, a pair whose signatures agree on fewer than {{ min_agreeing }} of 32 positions (an
+    -- Of those, a pair whose signatures agree on fewer than {{ min_agreeing() }} of 32 positions (an
     -- estimated similarity 0.3 below the threshold) is not compared: texts sharing a band by
     -- chance are most candidates; at the default threshold a pair of similarity 0.8 agrees on
     -- fewer with probability about 3e-5, one of 0.9 about 1e-9 (if positions agree with
@@ -82,10 +82,10 @@ candidates AS (
         JOIN band_keys AS b ON a.band = b.band AND b.ord > 0 AND a.ord < b.ord
         WHERE a.place <= {{ lit(bucket_cap) }}
     ) AS c
-{%- if min_agreeing > 0 %}
+{%- if min_agreeing() | int > 0 %}
     JOIN nodes AS a ON a.id = c.earlier AND a.ord = c.earlier_ord
     JOIN nodes AS b ON b.id = c.later AND b.ord = c.later_ord
-    WHERE list_sum(list_transform(list_zip(a.sig, b.sig), lambda z: (z[1] = z[2])::INTEGER)) >= {{ lit(min_agreeing) }}
+    WHERE list_sum(list_transform(list_zip(a.sig, b.sig), lambda z: (z[1] = z[2])::INTEGER)) >= {{ lit(min_agreeing() | int) }}
 {%- endif %}
 ),
 candidate_texts AS MATERIALIZED (
