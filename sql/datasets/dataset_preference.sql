@@ -19,7 +19,7 @@ chosen AS (
     FROM pairs AS p
     JOIN scored_with_evidence AS s ON s.evidence_run_id = p.chosen_run_id
     WHERE s.is_object
-        AND p.id = short_id('pref-', p.chosen_run_id || '|' || p.rejected_run_id || '|' || s.evidence_task_id)
+        AND p.id = pair_id(p.chosen_run_id, p.rejected_run_id, s.evidence_task_id)
     QUALIFY row_number() OVER (PARTITION BY p.id ORDER BY s.file, s.line) = 1
 ),
 tasked AS (

@@ -28,7 +28,7 @@ checked_pairs AS (
         '{"task_id":' || json_str(task_id) || ',"chosen_run_id":' || json_str(chosen_run_id)
             || ',"rejected_run_id":' || json_str(rejected_run_id) || '}' AS source_record,
         provenance AS source_provenance,
-        short_id('pref-', chosen_run_id || '|' || rejected_run_id || '|' || task_id) AS id,
+        pair_id(chosen_run_id, rejected_run_id, task_id) AS id,
         'Task: ' || task_id || CASE WHEN coalesce(chosen_source_files[1], '') <> ''
             THEN ' · file=' || chosen_source_files[1] ELSE '' END AS prompt,
         concat_ws(' | ',

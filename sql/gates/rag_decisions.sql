@@ -39,7 +39,7 @@ checked AS (
         -- scored_records when the row is written, not carried through the gates
         NULL::VARCHAR AS source_record,
         provenance AS source_provenance,
-        CASE WHEN before_id_reason IS NULL THEN short_id('rag-', evidence_run_id || '|' || provenance_sig_hash) END AS id,
+        CASE WHEN before_id_reason IS NULL THEN record_id('rag-', evidence_run_id, provenance_sig_hash) END AS id,
         CASE WHEN before_id_reason IS NULL THEN coalesce(first_content_line, left(task_id, 120)) END AS title,
         list_filter([
             'task:' || split_part(task_id, ':', 1),

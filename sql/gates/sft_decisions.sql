@@ -49,7 +49,7 @@ checked AS (
         -- scored_records when the row is written, not carried through the gates
         NULL::VARCHAR AS source_record,
         provenance AS source_provenance,
-        CASE WHEN before_id_reason IS NULL THEN short_id('sft-', evidence_run_id || '|' || provenance_sig_hash) END AS id,
+        CASE WHEN before_id_reason IS NULL THEN record_id('sft-', evidence_run_id, provenance_sig_hash) END AS id,
         {{ sft_instruction('stem', 'first_file', 'task_id', 'contractor') }} AS instruction,
         {{ sft_context('matrix_corpora', 'pathway_fingerprints_seen', 'model_name') }} AS context
     FROM shaped

@@ -28,6 +28,13 @@ CREATE OR REPLACE TEMP MACRO has_content(s) AS
 -- sha256 id: prefix + first 16 lowercase hex characters (SPEC section 3).
 CREATE OR REPLACE TEMP MACRO short_id(prefix, seed) AS prefix || left(sha256(seed), 16);
 
+-- The dataset ids (SPEC 3, 4, 5, 6), declared once: a RAG or SFT row's from its record,
+-- a preference pair's from its two runs and its task.
+CREATE OR REPLACE TEMP MACRO record_id(prefix, evidence_run_id, sig_hash) AS
+    short_id(prefix, evidence_run_id || '|' || sig_hash);
+CREATE OR REPLACE TEMP MACRO pair_id(chosen_run_id, rejected_run_id, task_id) AS
+    short_id('pref-', chosen_run_id || '|' || rejected_run_id || '|' || task_id);
+
 -- The RAG title line: the first line of a text with a non-whitespace character, untrimmed,
 -- 120 characters (SPEC 4; the first line almost always qualifies, so only otherwise is the
 -- whole text split). NULL when there is none.

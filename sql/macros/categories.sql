@@ -4,11 +4,8 @@
       rag_allowed   RAG: accepted, partially_accepted; needs_human_review with --include-review
       sft_allowed   SFT: accepted; partially_accepted with --include-partial
       sft_never     SFT's firewall (gate 2): never these, whatever the flags say
-      exportable    what any exporter of this run could export (the texts the duplicate
-                    gates fingerprint, besides the preference candidates')
   `rejected` is in none of them: it never reaches RAG or SFT.
 -#}
 {% set rag_allowed = ['accepted', 'partially_accepted'] + (['needs_human_review'] if include_review | default(false) else []) %}
 {% set sft_allowed = ['accepted'] + (['partially_accepted'] if include_partial | default(false) else []) %}
 {% set sft_never = ['rejected', 'needs_human_review'] %}
-{% set exportable = rag_allowed + (sft_allowed | reject('in', rag_allowed) | list) %}

@@ -1,6 +1,7 @@
 -- SPEC 12.4 and 12.5: the rows already in the dataset files count as earlier than every
 -- record of this run. Their texts (RAG content, SFT response, preference chosen and
--- rejected) fingerprinted like this run's.
+-- rejected) fingerprinted like this run's. Only when this run has texts to compare with
+-- them (a re-run with nothing new fingerprints nothing).
 {% from 'macros/output_rows.sql' import output_rows %}
 {% from 'macros/fingerprints.sql' import fingerprints %}
 {% set rows %}
@@ -12,8 +13,12 @@
         filename=true) }}
 )
 {% endset %}
-WITH texts AS (
-    SELECT file, id, text, false AS keep_shingles FROM {{ rows }} WHERE text IS NOT NULL AND NOT starts_with(file, 'exports/quarantine/')
+WITH judged AS (
+    SELECT EXISTS (SELECT 1 FROM text_fingerprints) AS some_text
+),
+texts AS (
+    SELECT file, id, text, false AS keep_shingles FROM {{ rows }}
+    WHERE text IS NOT NULL AND NOT starts_with(file, 'exports/quarantine/') AND (SELECT some_text FROM judged)
 )
 SELECT f.* EXCLUDE (shingle_set), NULL::HUGEINT AS chosen_key, NULL::HUGEINT AS rejected_key
 FROM ({{ fingerprints('texts', ['file', 'id']) }}) AS f
@@ -21,3 +26,4 @@ UNION ALL
 SELECT file, id, NULL, NULL, NULL, content_key(chosen), content_key(rejected)
 FROM {{ rows }}
 WHERE chosen IS NOT NULL AND rejected IS NOT NULL AND NOT starts_with(file, 'exports/quarantine/')
+    AND (SELECT some_text FROM judged)

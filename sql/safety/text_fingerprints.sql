@@ -4,9 +4,11 @@
 --
 -- Only texts the gates can reach are fingerprinted: those of records in a category some
 -- exporter may export, and both texts of every preference candidate (a rejected run's
--- text is exported only as the rejected side of a pair). Most of a lakehouse is neither.
+-- text is exported only as the rejected side of a pair), unless their rows are already in
+-- the dataset files (a re-run judges nothing again). Most of a lakehouse is neither.
 {% from 'macros/fingerprints.sql' import fingerprints %}
-{% from 'macros/categories.sql' import exportable with context %}
+{% from 'macros/categories.sql' import rag_allowed, sft_allowed with context %}
+{% from 'macros/instructions.sql' import sft_has_shape %}
 {% set source %}
 (
     SELECT e.partition, e.run_id, {{ 'coalesce(s.redacted, e.text)' if redact_secrets else 'e.text' }} AS text,
@@ -19,16 +21,29 @@
         -- a preference candidate's texts keep their shingle sets: each pair compares its two
         SELECT partition, run_id, bool_or(pair) AS keep_shingles
         FROM (
+            -- a record RAG or SFT may export (its category, and SFT's instruction shape)
             SELECT partition, evidence_run_id AS run_id, false AS pair FROM scored_with_evidence
-            WHERE evidence_found AND list_contains({{ lit(exportable) }}, category)
+            WHERE evidence_found AND text_has_content AND (
+                (list_contains({{ lit(rag_allowed) }}, category)
+                    AND record_id('rag-', evidence_run_id, provenance_sig_hash) NOT IN (SELECT id FROM old))
+                OR (list_contains({{ lit(sft_allowed) }}, category) AND {{ sft_has_shape('model_role', 'text_has_content') }}
+                    AND record_id('sft-', evidence_run_id, provenance_sig_hash) NOT IN (SELECT id FROM old)))
             UNION ALL
-            SELECT chosen_partition, chosen_run_id, true FROM preference_candidates
+            SELECT chosen_partition, chosen_run_id, true FROM new_pairs
             UNION ALL
-            SELECT rejected_partition, rejected_run_id, true FROM preference_candidates
+            SELECT rejected_partition, rejected_run_id, true FROM new_pairs
         )
         GROUP BY ALL
     ) AS r USING (partition, run_id)
     WHERE e.text IS NOT NULL
 )
 {% endset %}
-{{ fingerprints(source, ['partition', 'run_id']) }}
+WITH old AS (
+    -- the ids already in the dataset files: their records are skipped, never judged again
+    SELECT id FROM existing_ids WHERE NOT starts_with(file, 'exports/quarantine/')
+),
+new_pairs AS (
+    SELECT * FROM preference_candidates
+    WHERE pair_id(chosen_run_id, rejected_run_id, task_id) NOT IN (SELECT id FROM old)
+)
+SELECT * FROM ({{ fingerprints(source, ['partition', 'run_id']) }})

@@ -48,8 +48,8 @@ WITH rows AS (
 -- the dataset id each current record would have (SPEC 3 ids), where it has one
 current_ids AS (
     SELECT file, line, evidence_run_id,
-        short_id('rag-', evidence_run_id || '|' || provenance_sig_hash) AS rag_id,
-        short_id('sft-', evidence_run_id || '|' || provenance_sig_hash) AS sft_id
+        record_id('rag-', evidence_run_id, provenance_sig_hash) AS rag_id,
+        record_id('sft-', evidence_run_id, provenance_sig_hash) AS sft_id
     FROM scored_runs
 ),
 paired AS (
