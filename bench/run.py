@@ -183,7 +183,10 @@ def new_day(root: Path, runs: int) -> tuple[float, float]:
             kind, _year, rest = src.relative_to(Path(tmp, "data")).as_posix().split("/", 2)
             dst = root / "data" / kind / "2099" / rest  # same month/day/name, a year of its own
             dst.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(src, dst)
+            # the demo's run ids follow its dates, so a second demo repeats the first one's
+            # ids (every record skipped as already exported): the day's runs get ids of their own
+            dst.write_bytes(src.read_bytes().replace(b'"run_id":"', b'"run_id":"day-')
+                            .replace(b'"evidence_run_id":"', b'"evidence_run_id":"day-'))
     try:
         t, rss, summary = export_all(root)
         assert summary["rag"]["records_exported"] > 0, "the new day exported nothing"
