@@ -68,27 +68,11 @@ def main() -> int:
     ).render()
     started = time.perf_counter()
     con.execute(f"CREATE TABLE fp AS {fingerprints}")
-    # the gate's band join: each text against the first bucket_cap texts of each of its
-    # bands, and its signature check (pairs agreeing on fewer positions are not compared)
-    cap, agreeing = (int(project.env.from_string(
-        "{% from 'macros/duplicates.sql' import " + name + " %}{{ " + value + " }}").render())
-        for name, value in (("bucket_cap", "bucket_cap"), ("min_agreeing", "min_agreeing()")))
-    con.execute("""
-        CREATE TABLE candidates AS
-        WITH k AS (
-            SELECT id, band, row_number() OVER (PARTITION BY band ORDER BY id) AS place
-            FROM (SELECT id, unnest(bands) AS band FROM fp)
-        )
-        SELECT c.a, c.b
-        FROM (
-            SELECT DISTINCT a.id AS a, b.id AS b
-            FROM k AS a JOIN k AS b ON a.band = b.band AND a.id < b.id
-            WHERE a.place <= ?
-        ) AS c
-        JOIN fp AS x ON x.id = c.a
-        JOIN fp AS y ON y.id = c.b
-        WHERE list_sum(list_transform(list_zip(x.sig, y.sig), lambda z: (z[1] = z[2])::INTEGER)) >= ?""",
-        [cap, agreeing])
+    # the gate's own candidate pairs (every text new, in id order)
+    con.execute("CREATE TABLE nodes AS SELECT id, id + 1 AS ord, bands, sig FROM fp")
+    pairs = project.env.from_string(
+        "{% from 'macros/duplicates.sql' import band_candidates %}{{ band_candidates('nodes') }}").render()
+    con.execute(f"CREATE TABLE candidates AS SELECT earlier AS a, later AS b FROM ({pairs})")
     seconds = time.perf_counter() - started
     con.execute("""
         CREATE TABLE planted AS

@@ -1,3 +1,44 @@
+{% from 'macros/output_rows.sql' import output_rows %}
+{#- how many of the first texts of each LSH band a text is compared with (see band_candidates) -#}
+{% set bucket_cap = 8 %}
+{#- the signature positions two candidates must agree on to be compared (see band_candidates) -#}
+{% macro min_agreeing() %}{{ ((near_duplicate_threshold - 0.3) * 32) | round(0, 'ceil') | int }}{% endmacro %}
+{#-
+  Jinja macro: the near-duplicate candidate pairs among `nodes` (a relation: id, ord,
+  bands, sig; ord 0 for rows already exported, else input order), as earlier, later,
+  earlier_ord, later_ord. The gate and bench/near_duplicates.py both use it.
+
+  A text is compared with the first `bucket_cap` texts of each band it is in, not with all
+  of them: logs full of one boilerplate text put thousands in one band, and all pairs of
+  those would be millions. A later text is refused when any of them is an exported text
+  close to it; one beyond them decides only when all of them are refused or not close,
+  which the recall benchmark (BENCHMARKS.md) does not see.
+
+  Of those, a pair whose signatures agree on fewer than min_agreeing() of 32 positions (an
+  estimated similarity 0.3 below the threshold) is not compared: texts sharing a band by
+  chance are most candidates; at the default threshold a pair of similarity 0.8 agrees on
+  fewer with probability about 3e-5, one of 0.9 about 1e-9 (if positions agree with
+  probability equal to the similarity, as MinHash's do).
+-#}
+{% macro band_candidates(nodes) -%}
+WITH band_keys AS (
+    SELECT id, ord, band, row_number() OVER (PARTITION BY band ORDER BY ord, id) AS place
+    FROM (SELECT id, ord, unnest(bands) AS band FROM {{ nodes }})
+)
+SELECT c.*
+FROM (
+    SELECT DISTINCT a.id AS earlier, b.id AS later, a.ord AS earlier_ord, b.ord AS later_ord
+    FROM band_keys AS a
+    JOIN band_keys AS b ON a.band = b.band AND b.ord > 0 AND a.ord < b.ord
+    WHERE a.place <= {{ lit(bucket_cap) }}
+) AS c
+{%- if min_agreeing() | int > 0 %}
+JOIN {{ nodes }} AS a ON a.id = c.earlier AND a.ord = c.earlier_ord
+JOIN {{ nodes }} AS b ON b.id = c.later AND b.ord = c.later_ord
+WHERE list_sum(list_transform(list_zip(a.sig, b.sig), lambda z: (z[1] = z[2])::INTEGER)) >= {{ lit(min_agreeing() | int) }}
+{%- endif %}
+{%- endmacro %}
+
 {#-
   Jinja macro: the duplicate gates of SPEC 12.4 (duplicate_content) and 12.5 (near_duplicate)
   applied to RAG or SFT decisions `rows` (one row per record, see outcomes.sql). Only rows
@@ -14,11 +55,6 @@
   A record repeating a representative shares its fate: duplicate_content when the
   representative is exported, near_duplicate (of the same text) when it was refused.
 -#}
-{% from 'macros/output_rows.sql' import output_rows %}
-{#- how many of the first texts of each LSH band a text is compared with (see candidates) -#}
-{% set bucket_cap = 8 %}
-{#- the signature positions two candidates must agree on to be compared (see candidates) -#}
-{% macro min_agreeing() %}{{ ((near_duplicate_threshold - 0.3) * 32) | round(0, 'ceil') | int }}{% endmacro %}
 {% macro duplicate_gates(rows, output_file) -%}
 {% if not (gates.duplicate_content or gates.near_duplicate) %}
 SELECT * FROM {{ rows }}
@@ -59,34 +95,8 @@ nodes AS (
     SELECT id, row_number() OVER (ORDER BY file, line) AS ord, bands, sig
     FROM exact WHERE repeats_old IS NULL AND repeats_new IS NULL
 ),
-band_keys AS (
-    SELECT id, ord, band, row_number() OVER (PARTITION BY band ORDER BY ord, id) AS place
-    FROM (SELECT id, ord, unnest(bands) AS band FROM nodes)
-),
 candidates AS (
-    -- a text is compared with the first {{ bucket_cap }} texts of each band it is in, not with
-    -- all of them: logs full of one boilerplate text put thousands in one band, and all
-    -- pairs of those would be millions. A later text is refused when any of them is an
-    -- exported text close to it; one beyond them decides only when all of them are
-    -- refused or not close, which the recall benchmark (BENCHMARKS.md) does not see.
-    --
-    -- Of those, a pair whose signatures agree on fewer than {{ min_agreeing() }} of 32 positions (an
-    -- estimated similarity 0.3 below the threshold) is not compared: texts sharing a band by
-    -- chance are most candidates; at the default threshold a pair of similarity 0.8 agrees on
-    -- fewer with probability about 3e-5, one of 0.9 about 1e-9 (if positions agree with
-    -- probability equal to the similarity, as MinHash's do).
-    SELECT c.*
-    FROM (
-        SELECT DISTINCT a.id AS earlier, b.id AS later, a.ord AS earlier_ord, b.ord AS later_ord
-        FROM band_keys AS a
-        JOIN band_keys AS b ON a.band = b.band AND b.ord > 0 AND a.ord < b.ord
-        WHERE a.place <= {{ lit(bucket_cap) }}
-    ) AS c
-{%- if min_agreeing() | int > 0 %}
-    JOIN nodes AS a ON a.id = c.earlier AND a.ord = c.earlier_ord
-    JOIN nodes AS b ON b.id = c.later AND b.ord = c.later_ord
-    WHERE list_sum(list_transform(list_zip(a.sig, b.sig), lambda z: (z[1] = z[2])::INTEGER)) >= {{ lit(min_agreeing() | int) }}
-{%- endif %}
+    {{ band_candidates('nodes') }}
 ),
 candidate_texts AS MATERIALIZED (
     -- the words of the texts that take part in a candidate pair, and only of those
