@@ -21,6 +21,7 @@ import argparse
 import json
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -72,14 +73,21 @@ def bare_scan(root: Path) -> float:
 
 def export_all(root: Path, *flags: str) -> tuple[float, float, dict]:
     """(seconds, peak RSS in MiB, summary) of one `distill-duck export-all` subprocess."""
-    cmd = [sys.executable, "-m", "distill_duck", "export-all", "--root", str(root),
-           "--recorded-at", RECORDED_AT, "--json", *flags]
-    started = time.perf_counter()
-    done, rss = peak_rss(cmd, cwd=HERE.parent)
-    elapsed = time.perf_counter() - started
-    if done.returncode != 0:
-        raise SystemExit(f"export-all failed on {root}: {done.stderr[-500:]}")
+    elapsed, rss, done = distill_duck("export-all", "--root", str(root), "--recorded-at", RECORDED_AT,
+                                      "--json", *flags)
     return elapsed, rss, json.loads(done.stdout)
+
+
+def distill_duck(*args: str, ok: tuple[int, ...] = (0,)
+                 ) -> tuple[float, float, subprocess.CompletedProcess[str]]:
+    """(seconds, peak RSS in MiB, finished process) of one `distill-duck` subprocess; an
+    exit code not in `ok` stops the benchmark."""
+    started = time.perf_counter()
+    done, rss = peak_rss([sys.executable, "-m", "distill_duck", *args], cwd=HERE.parent)
+    elapsed = time.perf_counter() - started
+    if done.returncode not in ok:
+        raise SystemExit(f"distill-duck {' '.join(args)} failed: {done.stderr[-500:]}")
+    return elapsed, rss, done
 
 
 def other_commands(root: Path) -> None:
@@ -88,14 +96,11 @@ def other_commands(root: Path) -> None:
     clean_outputs(root)
     export_all(root)
     with tempfile.TemporaryDirectory(prefix="distill-duck-dataset-") as tmp:
-        for name, args in (("health", ["health", "--root", str(root)]),
-                           ("dataset", ["dataset", str(Path(tmp) / "out"), "--root", str(root)])):
-            started = time.perf_counter()
-            done, rss = peak_rss([sys.executable, "-m", "distill_duck", *args], cwd=HERE.parent)
-            elapsed = time.perf_counter() - started
-            if done.returncode not in (0, 1):  # health exits 1 when it finds violations
-                raise SystemExit(f"{name} failed on {root}: {done.stderr[-500:]}")
-            print(f"\n{name} on {root.name}: {elapsed:.2f} s, peak RSS {rss:,.0f} MiB (target <= 2048 MiB)"
+        for args in (["health", "--root", str(root)],
+                     ["dataset", str(Path(tmp) / "out"), "--root", str(root)]):
+            # (health exits 1 when it finds violations)
+            elapsed, rss, done = distill_duck(*args, ok=(0, 1))
+            print(f"\n{args[0]} on {root.name}: {elapsed:.2f} s, peak RSS {rss:,.0f} MiB (target <= 2048 MiB)"
                   + ("" if done.returncode == 0 else " (it found violations)"))
 
 
