@@ -6,7 +6,7 @@
 {% from 'macros/safety.sql' import safety_facts, safety_refusals %}
 {% from 'macros/duplicates.sql' import duplicate_gates %}
 {% from 'macros/instructions.sql' import sft_stem, sft_has_shape, sft_instruction, sft_context %}
-{% from 'macros/categories.sql' import sft_never, sft_allowed as allowed with context %}
+{% from 'macros/categories.sql' import sft_never, sft_schema, sft_allowed as allowed with context %}
 WITH gated AS (
     SELECT * EXCLUDE (refused), refused.reason AS before_id_reason, refused.errors AS before_id_errors
     FROM (
@@ -61,7 +61,7 @@ validated AS (
         CASE WHEN before_id_reason IS NULL THEN {{ row_validation('provenance_sig_hash',
             [('instruction', 'has_content(instruction)'), ('response', 'text_has_content'),
              ('source_run_id', 'has_content(evidence_run_id)')],
-            ["CASE WHEN NOT list_contains(['accepted', 'partially_accepted'], category)
+            ["CASE WHEN NOT list_contains(" ~ lit(sft_schema) ~ ", category)
                 THEN 'quality_score ' || coalesce(category, 'missing') || ' is forbidden in SFT' END"]) }} END AS validation_errors
     FROM checked
 ),

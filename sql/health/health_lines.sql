@@ -7,6 +7,7 @@
 -- tool writes, with lines under 4 MiB) are read line by line by DuckDB's CSV reader with a
 -- delimiter they do not hold; anything else is split exactly (physical_lines), which holds the file in memory.
 {% from 'macros/lines.sql' import physical_lines %}
+{% from 'macros/categories.sql' import sft_schema, rag_schema %}
 {% from 'safety/secret_patterns.sql' import secret_patterns, secret_regexes as full %}
 {% set texts = ['content', 'response', 'chosen', 'rejected'] %}
 {% set dataset_keys = {
@@ -92,11 +93,11 @@ SELECT file, seq, exact_line, blank, line_problem, json_string(f[1]) AS id,
             THEN 'provenance.line_offset is not an integer >= 0' END,
         -- the firewall, checked on what is on disk
         CASE WHEN file = 'exports/sft/instruction_response.jsonl' AND NOT coalesce(list_contains(
-                ['accepted', 'partially_accepted'], json_string({{ at('$.quality_score') }})), false)
+                {{ lit(sft_schema) }}, json_string({{ at('$.quality_score') }})), false)
             THEN 'FIREWALL: quality_score ' || coalesce({{ at('$.quality_score') }}::VARCHAR, 'missing')
                 || ' is forbidden in SFT' END,
         CASE WHEN file = 'exports/rag/playbooks.jsonl' AND NOT coalesce(list_contains(
-                ['accepted', 'partially_accepted', 'needs_human_review'],
+                {{ lit(rag_schema) }},
                 json_string({{ at('$.success_score') }})), false)
             THEN 'FIREWALL: success_score ' || coalesce({{ at('$.success_score') }}::VARCHAR, 'missing')
                 || ' is not allowed in RAG' END,
