@@ -24,8 +24,8 @@ import duckdb
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from distill_duck.pipeline import RunOptions, connect  # noqa: E402
 from distill_duck.runner import Project  # noqa: E402
+from distill_duck.session import RunOptions, connect  # noqa: E402
 
 
 def main() -> int:

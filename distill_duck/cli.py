@@ -18,10 +18,13 @@ from typing import Any, NoReturn, TypeVar
 import duckdb
 
 from distill_duck import __version__, interrupts
+from distill_duck import exporters as declared
 from distill_duck.errors import EXIT_INTERRUPTED, EXIT_OK, DistillError, UsageError, exit_code_of
+from distill_duck.exporters import Exporters
 from distill_duck.lakehouse import resolve_root
-from distill_duck.pipeline import EXPORTERS, RunOptions, run_exporters, run_models
+from distill_duck.pipeline import run_exporters, run_models
 from distill_duck.safety import SafetyGates
+from distill_duck.session import RunOptions
 
 T = TypeVar("T")
 ISO_8601 = re.compile(
@@ -36,12 +39,7 @@ exports/quarantine/ with a structured reason; nothing is dropped silently.
 The root (--root, else $LH_DISTILL_ROOT, else the current directory) holds
 data/scored-runs/YYYY/MM/DD/*.jsonl and data/evidence/YYYY/MM/DD/*.jsonl."""
 
-EXPORT_HELP = {
-    "export-rag": "export the RAG corpus to exports/rag/playbooks.jsonl",
-    "export-sft": "export the SFT set to exports/sft/instruction_response.jsonl",
-    "export-preference": "export preference pairs to exports/preference/chosen_rejected.jsonl",
-    "export-all": "run all three exporters over one read of the inputs",
-}
+EXPORT_ALL = "export-all"
 # what every export command does besides writing rows
 EXPORT_EPILOG = (
     "Files already parsed are read from <root>/.distill_duck/input_cache.duckdb (only new or "
@@ -136,23 +134,31 @@ def _add_project(p: argparse.ArgumentParser) -> None:
                    "built-in model of that name (see `distill-duck models --project DIR`)")
 
 
-def _add_run_options(p: argparse.ArgumentParser,
-                     exporters: Sequence[str] = ("rag", "sft", "preference")) -> None:
+# the flag of each run option an exporter may name in exporters.toml (`options`)
+RUN_FLAGS: dict[str, tuple[str, dict[str, Any]]] = {
+    "include_review": ("--include-review", {
+        "action": "store_true", "help": "RAG: also export needs_human_review runs (rejected never)"}),
+    "include_partial": ("--include-partial", {
+        "action": "store_true",
+        "help": "SFT: also export partially_accepted runs (rejected and needs_human_review never)"}),
+    "max_pairs_per_task": ("--max-pairs-per-task", {
+        "metavar": "N", "type": _positive, "default": 5,
+        "help": "preference: candidate pairs per task (default 5)"}),
+}
+assert set(RUN_FLAGS) == set(declared.RUN_OPTIONS)
+
+
+def _add_run_options(p: argparse.ArgumentParser, exporters: Sequence[declared.Exporter]) -> None:
     """The run options of SPEC section 3, shared by the export commands and `run`; each
-    export command shows only the options of its own exporter."""
+    export command shows only the options of its own exporters (exporters.toml)."""
     p.add_argument("--recorded-at", metavar="ISO", type=_recorded_at,
                    help="timestamp written into every row (default: now, UTC); "
                    "fix it for reproducible runs")
-    if "rag" in exporters:
-        p.add_argument("--include-review", action="store_true",
-                       help="RAG: also export needs_human_review runs (rejected never)")
-    if "sft" in exporters:
-        p.add_argument("--include-partial", action="store_true",
-                       help="SFT: also export partially_accepted runs "
-                       "(rejected and needs_human_review never)")
-    if "preference" in exporters:
-        p.add_argument("--max-pairs-per-task", metavar="N", type=_positive, default=5,
-                       help="preference: candidate pairs per task (default 5)")
+    wanted = {o for e in exporters for o in e.options}
+    for option in declared.RUN_OPTIONS:
+        if option in wanted:
+            flag, kwargs = RUN_FLAGS[option]
+            p.add_argument(flag, **kwargs)
 
 
 def _fraction(value: str) -> float:
@@ -200,19 +206,45 @@ def _add_safety_options(p: argparse.ArgumentParser) -> None:
                    help="similarity at or above which texts are near duplicates (default 0.8)")
 
 
-def build_parser() -> Parser:
+def export_commands(exporters: Exporters) -> dict[str, tuple[str, list[declared.Exporter]]]:
+    """export-<name> for each declared exporter, then export-all: help text and exporters."""
+    commands = {e.command: (f"{e.help} to {e.dataset}", [e]) for e in exporters.values()}
+    commands[EXPORT_ALL] = (f"run all {len(exporters)} exporters ({', '.join(exporters)}) over one "
+                            "read of the inputs", list(exporters.values()))
+    return commands
+
+
+def _project_of(argv: Sequence[str]) -> Path | None:
+    """--project DIR, read before the parser is built: a project may declare exporters,
+    which become commands of their own."""
+    pre = argparse.ArgumentParser(add_help=False)
+    pre.add_argument("--project", type=Path)
+    known, _ = pre.parse_known_args(argv)
+    return known.project
+
+
+def project_exporters(project: Path | None) -> Exporters:
+    """The built-in exporters and those a --project folder declares."""
+    from distill_duck.runner import SQL_DIR, project_sql_dir
+
+    return declared.load([project_sql_dir(project), SQL_DIR] if project is not None else [SQL_DIR])
+
+
+def build_parser(exporters: Exporters | None = None) -> Parser:
+    exporters = exporters if exporters is not None else declared.builtin()
     parser = Parser(prog="distill-duck", description=DESCRIPTION,
                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"distill-duck {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     sub.required = True
 
-    for name, text in EXPORT_HELP.items():
+    for name, (text, chosen) in export_commands(exporters).items():
         p = sub.add_parser(name, help=text, description=text[0].upper() + text[1:] + ".",
                            epilog=EXPORT_EPILOG)
+        p.set_defaults(exporters=[e.name for e in chosen])
         _add_root(p)
         _add_project(p)
-        _add_run_options(p, EXPORTERS if name == "export-all" else [name.removeprefix("export-")])
+        _add_run_options(p, chosen)
         _add_safety_options(p)
         p.add_argument("--dry-run", action="store_true",
                        help="read everything, write nothing, report what a real run would do")
@@ -247,13 +279,15 @@ def build_parser() -> Parser:
     _add_root(p)
     _add_project(p)
     p.add_argument("--select", metavar="MODEL", nargs="+", help="models to run (with their upstream models)")
-    _add_run_options(p)
+    _add_run_options(p, list(exporters.values()))
     _add_safety_options(p)
 
     p = sub.add_parser("models", help="list the SQL models in run order with their dependencies",
-                       description="List the SQL models in run order: folder, name, the models each "
-                       "reads, and the file an export model writes. Models of a --project folder are "
-                       "marked (project) when added, (project, replaces built-in) when they replace one.")
+                       description="List the SQL models in run order: folder, name, how it is built "
+                       "(config materialized: table, view, incremental, export, publish, check), the "
+                       "models each reads, and the file an export model writes. Models of a --project "
+                       "folder are marked (project) when added, (project, replaces built-in) when they "
+                       "replace one.")
     _add_project(p)
     p.add_argument("--json", action="store_true", help="print the list as JSON")
     p = sub.add_parser("compile", help="print a model's rendered SQL",
@@ -297,7 +331,8 @@ def build_parser() -> Parser:
 def main(argv: Sequence[str] | None = None) -> int:
     with interrupts.watch() as watched:
         try:
-            args = build_parser().parse_args(argv)
+            argv = sys.argv[1:] if argv is None else list(argv)
+            args = build_parser(project_exporters(_project_of(argv))).parse_args(argv)
             code = dispatch(args)
             sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's exit
             return code
@@ -348,7 +383,7 @@ def _silence_stdout() -> None:
 
 
 def dispatch(args: argparse.Namespace) -> int:
-    if args.command in EXPORT_HELP:
+    if getattr(args, "exporters", None) is not None:  # export-<name>, export-all
         return cmd_export(args)
     if args.command == "run":
         return cmd_run(args)
@@ -416,15 +451,15 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     root = resolve_root(args.root)
     options = _options(args)
-    exporters = list(EXPORTERS) if args.command == "export-all" else [args.command.removeprefix("export-")]
+    exporters = args.exporters
     result = with_progress(args, lambda progress: run_exporters(root, exporters, options, progress))
     if args.json:
-        out: Any = result.summaries if args.command == "export-all" else result.summaries[exporters[0]]
+        out: Any = result.summaries if args.command == EXPORT_ALL else result.summaries[exporters[0]]
         print(json.dumps(out, ensure_ascii=False))
     else:
         for target, what in result.repaired.items():
             print(f"repaired torn last line of {target}: {what}")
-        print(format_summaries(result.summaries, result.rows_written))
+        print(format_summaries(result.summaries, project_exporters(args.project), result.rows_written))
         warn_ignored(result.ignored_files)
         if result.receipt_path is not None:
             print(f"receipt: {result.receipt_path.relative_to(root)}")
@@ -475,20 +510,22 @@ def with_progress(args: argparse.Namespace, work: Callable[[StderrProgress | Non
             progress.done()
 
 
-def format_summaries(summaries: dict[str, dict[str, Any]], rows_written: dict[str, int] | None = None) -> str:
+def format_summaries(summaries: dict[str, dict[str, Any]], exporters: Exporters,
+                     rows_written: dict[str, int] | None = None) -> str:
     """The run summary for people: the counts, and for each output file what this run
     appended to it (on a dry run: would append) and what was already there."""
     rows_written = rows_written or {}
     lines = []
     for name, s in summaries.items():
+        exporter = exporters[name]
         dry = s["dry_run"]
         head = f"{name}: read {s['records_read']} records from {s['scored_files_read']} files"
-        if name == "preference":
+        if exporter.counts == "pairs":
             head += " (the counts below are of pairs of runs, not records)"
         if dry:
             head += " (dry run: nothing written)"
         lines.append(head)
-        out, quarantine = s["output_path"], f"exports/quarantine/{name}.jsonl"
+        out, quarantine = s["output_path"], exporter.quarantine
         new_q = rows_written.get(quarantine, 0)
         lines.append(f"  exported          {s['records_exported']:>8}  "
                      + _written(out, rows_written.get(out, 0), 0, dry))
@@ -498,12 +535,8 @@ def format_summaries(summaries: dict[str, dict[str, Any]], rows_written: dict[st
             lines.append(f"    {reason:<28}{n:>6}")
         skipped = f"  (already in {out})" if s["skipped_existing"] else ""
         lines.append(f"  skipped_existing  {s['skipped_existing']:>8}{skipped}")
-        if name == "preference":
-            lines.append(f"  tasks with pairs  {s['task_ids_with_pairs']:>8}")
-            lines.append(f"  tasks without     {s['insufficient_pair_task_ids']:>8}  "
-                         "(too few usable runs to pair)")
-            lines.append(f"  records skipped   {s['records_skipped']:>8}  "
-                         "(not paired: no complete provenance or evidence_run_id)")
+        for x in exporter.extra:
+            lines.append(f"  {x.label:<16}  {s[x.key]:>8}" + (f"  ({x.note})" if x.note else ""))
         lines.append(f"  input errors      {s['input_errors']:>8}  (see input_errors in warehouse.duckdb)")
     return "\n".join(lines)
 
@@ -554,8 +587,10 @@ def cmd_models(args: argparse.Namespace) -> int:
     facts = project.project_facts()
     replaced = {n for n, f in facts["models"].items() if f["replaces_built_in"]} if facts else set()
     if args.json:
-        print(json.dumps([{"name": m.name, "stage": m.stage, "depends_on": list(m.depends_on),
+        print(json.dumps([{"name": m.name, "stage": m.stage, "materialized": m.config.materialized,
+                           "depends_on": list(m.depends_on),
                            **({"export": m.config.export} if m.config.export else {}),
+                           **({"command": m.config.command} if m.config.command else {}),
                            **({"project": str(m.path), "replaces_built_in": m.name in replaced}
                               if m.origin == "project" else {})}
                           for m in models], indent=1))
@@ -566,7 +601,7 @@ def cmd_models(args: argparse.Namespace) -> int:
         extra = f"  => {m.config.export}" if m.config.export else ""
         if m.origin == "project":
             extra += "  (project, replaces built-in)" if m.name in replaced else "  (project)"
-        print(f"{m.stage + '/':<12}{m.name:<{width}}  <- {deps}{extra}")
+        print(f"{m.stage + '/':<12}{m.name:<{width}}  {m.config.materialized:<11}  <- {deps}{extra}")
     return 0
 
 

@@ -24,14 +24,16 @@ from typing import Any
 import duckdb
 
 from distill_duck import __version__
+from distill_duck.bindings import set_inputs
 from distill_duck.errors import DistillError, UsageError
+from distill_duck.exporters import builtin
 from distill_duck.input_cache import CACHE_FILE, InputCache
-from distill_duck.lakehouse import DATASETS, Lakehouse
+from distill_duck.lakehouse import Lakehouse
 from distill_duck.lock import root_lock
 from distill_duck.outputs import fsync_path
-from distill_duck.pipeline import RunOptions, connect, now_iso, set_inputs
 from distill_duck.receipts import facts_of, file_facts, latest_receipts
-from distill_duck.runner import Model, Project
+from distill_duck.runner import Model, Project, Strategy
+from distill_duck.session import RunOptions, connect, now_iso
 from distill_duck.sqlquote import ident, lit
 
 CONFIGS = ("sft", "preference", "rag")
@@ -42,9 +44,6 @@ NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 # the chat roles LlamaFactory's sharegpt reader is told about (our rows hold no system turn)
 SHAREGPT_TAGS = {"role_tag": "role", "content_tag": "content",
                  "user_tag": "user", "assistant_tag": "assistant"}
-# the run options that shape each export's rows
-EXPORT_OPTIONS = {"sft": ("include_partial",), "preference": ("max_pairs_per_task",),
-                  "rag": ("include_review",)}
 ABOUT = {
     "sft": "one accepted run as a conversation: `messages` = a `user` turn (the instruction, then its "
            "context as a paragraph of its own) and an `assistant` turn (the run's output); with `id`, "
@@ -94,7 +93,8 @@ def build_dataset(root: Path, out: Path, options: DatasetOptions) -> DatasetResu
     out = out.absolute()
     _check_target(out)
     lake = Lakehouse(root)
-    exports = [rel for rel in DATASETS.values() if lake.path(rel).is_file()]
+    exporters = builtin()
+    exports = [rel for rel in exporters.datasets.values() if lake.path(rel).is_file()]
     if not exports:
         raise UsageError(f"{root / 'exports'} holds no export files; run "
                          f"`distill-duck export-all --root {root}` first")
@@ -104,19 +104,19 @@ def build_dataset(root: Path, out: Path, options: DatasetOptions) -> DatasetResu
     with root_lock(root), _staging(out) as staging:
         project = Project({**RunOptions().context(), "eval_fraction": options.eval_fraction,
                            "test_fraction": options.test_fraction})
-        models = [m for m in project.models.values() if m.stage == "datasets"]
+        models = [m for m in project.models.values() if m.config.command == "dataset"]
         con = connect(spill_dir=staging / ".spill")
         try:
             project.install_macros(con)
-            inputs, bound = set_inputs(con, lake, exports)
+            inputs, bound = set_inputs(con, lake, exporters, exports)
             # the partitions are read through the export runs' parsed-input cache (we hold
             # the root lock, as they do), so a build after an export parses nothing again;
             # DuckDB misplaces the log of a database under a path holding "?" (see pipeline)
             state_dir = root / ".distill_duck"
-            incremental = None
+            strategies: dict[str, Strategy] = {}
             if "?" not in str(state_dir):
-                incremental = InputCache(con, state_dir / CACHE_FILE, project, bound).run
-            project.run(con, [m.name for m in models], incremental=incremental)
+                strategies["incremental"] = InputCache(con, state_dir / CACHE_FILE, project, bound).strategy
+            project.run(con, [m.name for m in models], strategies=strategies)
             written = write_files(con, models, staging, options)
             counts = con.execute(
                 "SELECT config, split, category, \"rows\", tasks FROM dataset_counts ORDER BY ALL").fetchall()
@@ -282,7 +282,7 @@ def dataset_card(receipt: dict[str, Any], written: dict[str, Any], counts: list[
             if r is None:
                 continue
             opts = ", ".join(f"{k}={v}" for k, v in (r.get("options") or {}).items()
-                             if k in EXPORT_OPTIONS[exporter])
+                             if k in builtin()[exporter].options)
             gates_text = _gates_text(r.get("safety_gates"))
             body.append(f"| {exporter} | `{r.get('run_id')}` | {opts} | {gates_text} |")
     else:

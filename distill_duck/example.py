@@ -12,8 +12,10 @@ import tempfile
 from pathlib import Path
 
 from distill_duck.demo import write_demo
+from distill_duck.exporters import builtin
 from distill_duck.lakehouse import WAREHOUSE
-from distill_duck.pipeline import EXPORTERS, RunOptions, run_exporters
+from distill_duck.pipeline import run_exporters
+from distill_duck.session import RunOptions
 
 EXAMPLE = "warehouse.duckdb.example"
 RUNS, SEED = 300, 7
@@ -25,7 +27,7 @@ def build_example(target: Path) -> Path:
         root = Path(tmp) / "demo-lake"
         write_demo(root, runs=RUNS, seed=SEED)
         options = RunOptions(recorded_at=RECORDED_AT, clock=lambda: RECORDED_AT)
-        run_exporters(root, list(EXPORTERS), options)
+        run_exporters(root, list(builtin()), options)
         shutil.copyfile(root / WAREHOUSE, target)
     return target
 

@@ -14,10 +14,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from distill_duck.bindings import EMPTY_JSONL, set_inputs
 from distill_duck.errors import DistillError
-from distill_duck.lakehouse import OUTPUTS, Lakehouse
-from distill_duck.pipeline import EMPTY_JSONL, RunOptions, connect, set_inputs
+from distill_duck.lakehouse import Lakehouse
 from distill_duck.runner import Project
+from distill_duck.session import RunOptions, connect
 from distill_duck.sqlquote import bind_variables
 
 # bytes that DuckDB's line reader treats specially (CR ends a line for it; \x01 is the
@@ -89,15 +90,15 @@ def file_shape(path: Path) -> FileShape:
 
 def audit(root: Path) -> HealthReport:
     lake = Lakehouse(root)
-    existing = [p for p in OUTPUTS if lake.path(p).is_file()]
+    project = Project(RunOptions().context())
+    existing = [p for p in project.exporters.outputs if lake.path(p).is_file()]
     shapes = {rel: file_shape(lake.path(rel)) for rel in existing}
     streamed = [rel for rel in existing if shapes[rel].streamable]
-    project = Project(RunOptions().context())
     with tempfile.TemporaryDirectory(prefix="distill-duck-health-") as scratch:
         # a scratch database file, not memory: DuckDB can evict what the audit keeps
         con = connect(str(Path(scratch) / "health.duckdb"), spill_dir=Path(scratch) / "spill")
         try:
-            set_inputs(con, lake, existing)
+            set_inputs(con, lake, project.exporters, existing)
             bind_variables(con, {
                 # the read_* functions need at least one file: the lists end with an empty one
                 "health_streamed_paths": [lake.path(r) for r in streamed] + [EMPTY_JSONL],

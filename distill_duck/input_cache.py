@@ -45,6 +45,11 @@ class InputCache:
     def files_variable(self, name: str) -> str:
         return str(self.project.models[name].config.files)
 
+    def strategy(self, con: duckdb.DuckDBPyConnection, model: Model) -> None:
+        """The incremental strategy (runner.Project.run), on the cache's connection."""
+        assert con is self.con
+        self.run(model)
+
     def run(self, model: Model) -> None:
         con, variable = self.con, str(model.config.files)
         prefix = str(self.bound["root_prefix"])

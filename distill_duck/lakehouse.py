@@ -11,13 +11,7 @@ from distill_duck.errors import UsageError
 SCORED_DIR = "data/scored-runs"
 EVIDENCE_DIR = "data/evidence"
 
-DATASETS = {
-    "rag": "exports/rag/playbooks.jsonl",
-    "sft": "exports/sft/instruction_response.jsonl",
-    "preference": "exports/preference/chosen_rejected.jsonl",
-}
-QUARANTINES = {name: f"exports/quarantine/{name}.jsonl" for name in DATASETS}
-OUTPUTS = tuple(DATASETS.values()) + tuple(QUARANTINES.values())
+# (the output files are the exporters' own: sql/exporters.toml)
 WAREHOUSE = "warehouse.duckdb"
 RUNS_HISTORY = "reports/distillation/runs.jsonl"
 

@@ -13,16 +13,26 @@ from typing import Any
 
 from distill_duck.errors import DistillError
 
-# how a model's relation is built: a view streams into its readers; a table is built once
-# per run; incremental keeps the rows of each input file between runs (input_cache.py)
-MATERIALIZATIONS = ("table", "view", "incremental")
+# How a model's relation is built, each a named strategy the runner dispatches on:
+#   table        built once per run          view      streams into its readers
+#   incremental  keeps the rows of each input file between runs (input_cache.py)
+#   export       a table of new lines (one `jsonl` column) the run appends to the file
+#                named by `export`, atomically, after its checks pass
+#   publish      a warehouse relation, built from the output files as the run leaves them
+#                (carried over from the last warehouse when its sources did not change)
+#   check        assertions (name, passed, detail) on the run as prepared: one failing stops
+#                the run before anything is written; all go into the receipt
+MATERIALIZATIONS = ("table", "view", "incremental", "export", "publish", "check")
+# the commands that run a model only when asked for it by name (`distill-duck run` and the
+# export commands leave it out)
+COMMANDS = ("health", "dataset")
 
 
 @dataclass(frozen=True)
 class ModelConfig:
     materialized: str = "table"
     files: str | None = None  # incremental: the bound variable listing its input files
-    publish: bool = False  # part of the warehouse's public interface
+    publish: bool = False  # also copied into the warehouse (implied by materialized='publish')
     comment: str | None = None  # the relation's comment in the warehouse
     columns: Mapping[str, str] = field(default_factory=dict)  # column comments
     export: str | None = None  # the output file (under the root) its rows are appended to
@@ -31,6 +41,12 @@ class ModelConfig:
     # DuckDB settings for this model's statement only (restored after it), e.g. a join
     # whose sides DuckDB cannot size: {'disabled_optimizers': 'build_side_probe_side'}
     settings: Mapping[str, str] = field(default_factory=dict)
+    command: str | None = None  # run only by this command (one of COMMANDS)
+
+    @property
+    def published(self) -> bool:
+        """Part of the warehouse's public interface."""
+        return self.publish or self.materialized == "publish"
 
     @classmethod
     def parse(cls, model: str, given: Mapping[str, Any]) -> ModelConfig:
@@ -52,6 +68,13 @@ class ModelConfig:
             raise DistillError(
                 f"model {model!r}: config(materialized={config.materialized!r}) is not one of "
                 f"{', '.join(MATERIALIZATIONS)}")
+        if config.command is not None and config.command not in COMMANDS:
+            raise DistillError(
+                f"model {model!r}: config(command={config.command!r}) is not one of {', '.join(COMMANDS)}")
+        if (config.materialized == "export") != (config.export is not None):
+            raise DistillError(
+                f"model {model!r}: config(materialized='export') and config(export=...) go together "
+                "(an export model names the output file its lines are appended to)")
         if (config.materialized == "incremental") != (config.files is not None):
             raise DistillError(
                 f"model {model!r}: config(materialized='incremental') and config(files=...) go "

@@ -13,13 +13,17 @@ from __future__ import annotations
 import hashlib
 import json
 import subprocess
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from distill_duck.exporters import COMMON_SUMMARY_KEYS
 from distill_duck.outputs import replace_atomically
 
 REPORTS_DIR = "reports/distillation"
+# summary keys that are not counts of the latest.md table
+NOT_COUNTS = ("records_redacted", "safety_gates")
 
 
 def file_facts(path: Path) -> dict[str, Any] | None:
@@ -60,11 +64,12 @@ def git_state(root: Path) -> dict[str, Any] | None:
     }
 
 
-def write_receipt(root: Path, receipt: dict[str, Any]) -> Path:
+def write_receipt(root: Path, receipt: dict[str, Any], exporters: Iterable[str] = ()) -> Path:
+    """Write a run's receipt and refresh latest.md (exporters: the order to list them in)."""
     target = root / REPORTS_DIR / receipt["run_id"] / "receipt.json"
     data = (json.dumps(receipt, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
     replace_atomically(target, lambda tmp: tmp.write_bytes(data))
-    write_latest(root)
+    write_latest(root, exporters)
     return target
 
 
@@ -82,16 +87,18 @@ def latest_receipts(root: Path) -> dict[str, dict[str, Any]]:
     return latest
 
 
-def write_latest(root: Path) -> Path:
+def write_latest(root: Path, exporters: Iterable[str] = ()) -> Path:
     target = root / REPORTS_DIR / "latest.md"
-    text = render_latest(latest_receipts(root))
+    text = render_latest(latest_receipts(root), exporters)
     replace_atomically(target, lambda tmp: tmp.write_text(text, "utf-8"))
     return target
 
 
-def render_latest(latest: dict[str, dict[str, Any]]) -> str:
+def render_latest(latest: dict[str, dict[str, Any]], exporters: Iterable[str] = ()) -> str:
+    """Each exporter's latest run: the given ones in their order, then any other found."""
     out = ["# distill_duck: latest run of each exporter", ""]
-    for exporter in ("rag", "sft", "preference"):
+    order = list(dict.fromkeys([*exporters, *sorted(latest)]))
+    for exporter in order:
         receipt = latest.get(exporter)
         if receipt is None:
             continue
@@ -106,8 +113,10 @@ def render_latest(latest: dict[str, dict[str, Any]]) -> str:
             "| count | value |",
             "|---|---|",
         ]
+        # SPEC 11's counts, then those the exporter adds (exporters.toml `extra`)
+        extra = [k for k in s if k not in COMMON_SUMMARY_KEYS and k not in NOT_COUNTS]
         for key in ("records_read", "records_exported", "records_quarantined", "skipped_existing",
-                    "input_errors", "task_ids_with_pairs", "insufficient_pair_task_ids", "records_skipped"):
+                    "input_errors", *extra):
             if key in s:
                 out.append(f"| {key} | {s[key]} |")
         out += ["", "| quarantine reason | records |", "|---|---|"]

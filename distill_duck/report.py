@@ -17,9 +17,9 @@ import jinja2
 from distill_duck.errors import DistillError
 from distill_duck.lakehouse import WAREHOUSE
 from distill_duck.outputs import replace_atomically
-from distill_duck.pipeline import RunOptions
 from distill_duck.receipts import REPORTS_DIR, latest_receipts
 from distill_duck.runner import Project
+from distill_duck.session import RunOptions
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 # model -> (title, what a value counts, what a bar is)

@@ -27,7 +27,7 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.optimizer.scope import traverse_scope
 
-from distill_duck import __version__
+from distill_duck import __version__, exporters
 from distill_duck.errors import DistillError, MachineError, UsageError
 from distill_duck.model_config import ModelConfig
 from distill_duck.sqlquote import ident, lit
@@ -42,7 +42,10 @@ FLOW = ("inputs", "safety", "gates", "exports", "summaries", "warehouse", "recei
 # The models that check the firewall after a run (the receipt's assertions, `health`): a
 # project may replace any gate, but not the checks that catch a gate letting the wrong rows
 # through, or a broken override could pass its own checks.
-PROTECTED = ("run_checks", "health_violations", "health_lines")
+PROTECTED = ("run_checks", "appended_checks", "health_violations", "health_lines")
+_VARIABLE = re.compile(r"getvariable\('([A-Za-z_][A-Za-z0-9_]*)'\)")
+# how a strategy builds one model: given the connection and the model (see Project.run)
+Strategy = Callable[[duckdb.DuckDBPyConnection, "Model"], None]
 
 
 @dataclass(frozen=True)
@@ -55,6 +58,11 @@ class Model:
     config: ModelConfig = field(default_factory=ModelConfig)
     # "built-in", or "project" for a model from the --project folder (added or replacing one)
     origin: str = "built-in"
+
+    @property
+    def variables(self) -> frozenset[str]:
+        """The DuckDB variables its SQL reads (getvariable('name')): what the runner binds."""
+        return frozenset(_VARIABLE.findall(self.sql))
 
 
 class _CompiledTemplates(jinja2.BytecodeCache):
@@ -90,6 +98,8 @@ class Project:
         if self.project_sql_dir is not None:
             _check_project(self.project_sql_dir, sql_dir)
         self.context = dict(context or {})
+        # the exporters the models are written for (sql/exporters.toml, and a project's)
+        self.exporters = exporters.load(self.roots)
         self.env = jinja2.Environment(
             loader=jinja2.FileSystemLoader([str(d) for d in self.roots]),
             undefined=jinja2.StrictUndefined,
@@ -97,7 +107,7 @@ class Project:
             bytecode_cache=_COMPILED,
         )
         # run options are globals so that imported jinja macros see them too
-        self.env.globals.update(self.context, lit=lit, ident=ident)
+        self.env.globals.update(self.context, lit=lit, ident=ident, exporters=self.exporters)
         self._models: dict[str, Model] | None = None
         self._macros: list[tuple[str, str]] | None = None
 
@@ -224,8 +234,22 @@ class Project:
 
     # -- running -------------------------------------------------------------------------
     def published(self) -> list[Model]:
-        """The models that form the warehouse's public interface (``config(publish=true)``)."""
-        return [m for m in self.ordered() if m.config.publish]
+        """The models that form the warehouse's public interface (``materialized='publish'``
+        or ``publish=true``)."""
+        return [m for m in self.ordered() if m.config.published]
+
+    def of_kind(self, materialized: str) -> list[Model]:
+        """The models of one materialization, in run order."""
+        return [m for m in self.ordered() if m.config.materialized == materialized]
+
+    def exporter_models(self, names: Iterable[str]) -> list[Model]:
+        """What an export run of these exporters builds: their export models (those
+        appending to one of their files) and their summary models."""
+        chosen = [self.exporters[n] for n in names]
+        files = {f for e in chosen for f in e.files}
+        summaries = {e.summary for e in chosen}
+        return [m for m in self.ordered()
+                if (m.config.export in files) or m.name in summaries]
 
     def install_macros(self, con: duckdb.DuckDBPyConnection) -> None:
         for filename, sql in self.macro_sql():
@@ -240,27 +264,23 @@ class Project:
         select: Iterable[str] | None = None,
         progress: Callable[[str], None] | None = None,
         upstream: bool = True,
-        incremental: Callable[[Model], None] | None = None,
+        strategies: Mapping[str, Strategy] | None = None,
     ) -> dict[str, float]:
-        """Install the macros, then create every selected model's table; return seconds
-        per model. Models configured ``materialized='incremental'`` are handed to
-        ``incremental`` when given (see input_cache.py), else built whole like a table."""
+        """Install the macros, then build every selected model by the strategy named by its
+        ``config(materialized=...)``; return seconds per model. ``view`` and ``table`` are
+        built here; the caller supplies the others (the input cache for ``incremental``, the
+        export run for ``export``, ``publish`` and ``check``), which are otherwise built as
+        tables (as ``distill-duck run`` does)."""
         timings: dict[str, float] = {}
+        strategies = {**BUILT_IN_STRATEGIES, **(strategies or {})}
         self.install_macros(con)
         for model in self.ordered(select, upstream):
             if progress:
                 progress(f"{model.stage}/{model.name}")
             started = time.perf_counter()
             try:
-                # a view streams into its readers: for one-reader steps that would otherwise
-                # store a copy of every text
-                materialized = model.config.materialized
-                if materialized == "incremental" and incremental is not None:
-                    incremental(model)
-                else:
-                    kind = "VIEW" if materialized == "view" else "TABLE"
-                    with _settings(con, model.config.settings):
-                        con.execute(f"CREATE OR REPLACE {kind} {ident(model.name)} AS {model.sql}")
+                with _settings(con, model.config.settings):
+                    strategies.get(model.config.materialized, build_table)(con, model)
             except duckdb.OutOfMemoryException as e:
                 limit = con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
                 raise MachineError(
@@ -273,6 +293,19 @@ class Project:
                 raise DistillError(f"model {model.name!r} failed: {_one_line(e)}") from e
             timings[model.name] = time.perf_counter() - started
         return timings
+
+
+def build_table(con: duckdb.DuckDBPyConnection, model: Model) -> None:
+    con.execute(f"CREATE OR REPLACE TABLE {ident(model.name)} AS {model.sql}")
+
+
+def build_view(con: duckdb.DuckDBPyConnection, model: Model) -> None:
+    # a view streams into its readers: for one-reader steps that would otherwise store a
+    # copy of every text
+    con.execute(f"CREATE OR REPLACE VIEW {ident(model.name)} AS {model.sql}")
+
+
+BUILT_IN_STRATEGIES: dict[str, Strategy] = {"table": build_table, "view": build_view}
 
 
 @contextlib.contextmanager

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
 import shutil
 import tempfile
 from collections.abc import Iterable, Mapping, Sequence
@@ -47,7 +46,6 @@ SOURCES_COLUMNS = {
 }
 # a copied file whose free blocks outnumber its used ones is rebuilt from scratch instead
 _MAX_FREE_SHARE = 0.5
-_VARIABLE = re.compile(r"getvariable\('([A-Za-z_][A-Za-z0-9_]*)'\)")
 
 # what a model's DuckDB variables hold: a path list (files read) or a plain value
 Bound = Mapping[str, "Sequence[Path] | str"]
@@ -76,7 +74,7 @@ def fingerprints(project: Project, models: Iterable[Model], bound: Bound) -> dic
     result = {}
     for model in models:
         digest = hashlib.sha256(project.sql_lineage(model.name).encode())
-        names = set(_VARIABLE.findall("\n".join(m.sql for m in project.ordered([model.name]))))
+        names = set().union(*(m.variables for m in project.ordered([model.name])))
         for name in sorted(names):
             digest.update(f"\0{name}=".encode())
             value = bound.get(name)

@@ -332,14 +332,14 @@ def test_a_full_disk_exits_3_and_changes_nothing(
         lakehouse: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
     import errno
 
-    import distill_duck.pipeline
+    import distill_duck.export_files
 
     small_lake(lakehouse)
 
     def full(target: Path, new_lines: Path) -> Path | None:
         raise OSError(errno.ENOSPC, "No space left on device", str(target))
 
-    monkeypatch.setattr(distill_duck.pipeline, "prepare_append", full)
+    monkeypatch.setattr(distill_duck.export_files, "prepare_append", full)
     assert main(["export-all", "--root", str(lakehouse)]) == 3
     assert "No space left on device" in one_error_line(capsys.readouterr().err)
     assert not (lakehouse / "exports").exists() and not (lakehouse / "warehouse.duckdb").exists()

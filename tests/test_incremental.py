@@ -203,8 +203,8 @@ def test_the_sql_lineage_follows_the_models_upstream_and_the_macros(tmp_path: Pa
     """What the cache and the warehouse fingerprints key on besides the files: a change to
     a model's SQL, to anything upstream of it or to a macro changes its lineage; a change
     downstream of it does not."""
-    from distill_duck.pipeline import RunOptions
     from distill_duck.runner import SQL_DIR, Project
+    from distill_duck.session import RunOptions
 
     sql = tmp_path / "sql"
     shutil.copytree(SQL_DIR, sql)

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from distill_duck.demo import write_demo
-from distill_duck.pipeline import connect
+from distill_duck.session import connect
 from tests.conftest import RECORDED_AT, snapshot
 
 

@@ -16,8 +16,8 @@ import pytest
 
 from distill_duck.errors import DistillError
 from distill_duck.model_config import ModelConfig
-from distill_duck.pipeline import RunOptions
 from distill_duck.runner import SQL_DIR, Project
+from distill_duck.session import RunOptions
 from tests.conftest import RECORDED_AT, evidence, run_cli, scored, snapshot, write_partition
 
 # ---------------------------------------------------------------------------------------
@@ -273,11 +273,12 @@ def test_duckdb_macros_are_installed_before_the_models_run(
 
 def test_config_is_captured_and_renders_to_nothing(tmp_path: Path) -> None:
     project = make_project(tmp_path, {
-        "exports/out.sql": "{{ config(export='exports/rag/playbooks.jsonl') }}\nSELECT 'x' AS jsonl",
+        "exports/out.sql": "{{ config(materialized='export', export='exports/rag/playbooks.jsonl') }}\n"
+                           "SELECT 'x' AS jsonl",
         "exports/plain.sql": "SELECT 'y' AS jsonl",
     })
     out = project.models["out"]
-    assert out.config == ModelConfig(export="exports/rag/playbooks.jsonl")
+    assert out.config == ModelConfig(materialized="export", export="exports/rag/playbooks.jsonl")
     assert "config" not in out.sql and "{{" not in out.sql
     assert project.models["plain"].config == ModelConfig()
     assert project.models["plain"].config.materialized == "table"
@@ -291,6 +292,9 @@ def test_config_is_captured_and_renders_to_nothing(tmp_path: Path) -> None:
     ("columns={'a': 1}", "config(columns={'a': 1}) must be a mapping of column names to text"),
     ("materialized='incremental'", "config(materialized='incremental') and config(files=...) go together"),
     ("files='evidence_paths'", "config(materialized='incremental') and config(files=...) go together"),
+    ("export='exports/x.jsonl'", "config(materialized='export') and config(export=...) go together"),
+    ("materialized='export'", "config(materialized='export') and config(export=...) go together"),
+    ("command='exports'", "config(command='exports') is not one of health, dataset"),
 ])
 def test_a_config_the_runner_does_not_know_is_an_error_naming_the_model(
         tmp_path: Path, call: str, message: str) -> None:

@@ -1,5 +1,6 @@
 -- Rows and tasks per config, split and category: the numbers of the dataset card and
 -- receipt. A preference pair's category is its two scores, e.g. `accepted > rejected`.
+{{ config(command='dataset') }}
 SELECT 'sft' AS config, split, quality_score AS category, count(*) AS "rows", count(DISTINCT task_id) AS tasks
 FROM dataset_sft GROUP BY ALL
 UNION ALL

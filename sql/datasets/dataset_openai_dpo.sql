@@ -1,5 +1,5 @@
 -- OUT/openai/dpo.<split>.jsonl: the OpenAI-style preference layout.
-{{ config(dataset_file='openai/dpo.{split}.jsonl') }}
+{{ config(command='dataset', dataset_file='openai/dpo.{split}.jsonl') }}
 SELECT
     split, id,
     {'messages': prompt} AS "input",

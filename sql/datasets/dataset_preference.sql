@@ -3,7 +3,7 @@
 -- would split a shared prefix of the two answers off as prompt) and one-turn answers.
 {% from 'macros/datasets.sql' import task_split, user_content, turns %}
 {% from 'macros/instructions.sql' import sft_stem, sft_has_shape, sft_instruction, sft_context %}
-{{ config(dataset_config='preference') }}
+{{ config(command='dataset', dataset_config='preference') }}
 WITH pairs AS (
     SELECT DISTINCT id, chosen_run_id, rejected_run_id FROM preference_pairs
 ),

@@ -1,7 +1,7 @@
 -- The SFT config of the training datasets (SPEC 13): every row of the SFT export file as a
 -- TRL conversation, with the task id its split is decided by.
 {% from 'macros/datasets.sql' import task_split, user_content, turns %}
-{{ config(dataset_config='sft') }}
+{{ config(command='dataset', dataset_config='sft') }}
 WITH keys AS (
     SELECT DISTINCT source_run_id, provenance_sig_hash FROM sft_samples
 ),

@@ -1,6 +1,6 @@
 -- New lines for exports/preference/chosen_rejected.jsonl: groups by first appearance,
 -- candidates in nested-loop order.
-{{ config(export='exports/preference/chosen_rejected.jsonl') }}
+{{ config(materialized='export', export=exporters.preference.dataset) }}
 SELECT row_json AS jsonl
 FROM preference_decisions
 WHERE outcome = 'exported'

@@ -177,7 +177,7 @@ checked AS (
     )
 ),
 decided AS (
-    {{ outcomes('checked', 'exports/preference/chosen_rejected.jsonl', "{'group_first': group_first, 'slot': slot}") }}
+    {{ outcomes('checked', exporters.preference.dataset, "{'group_first': group_first, 'slot': slot}") }}
 )
 {%- if gates.duplicate_content %}
 -- SPEC 12.4, safety gate 4: a pair whose chosen and rejected contents both equal an earlier
@@ -194,7 +194,7 @@ LEFT JOIN (
     LEFT JOIN (
         SELECT {'c': chosen_key, 'r': rejected_key} AS pair_key, min(id) AS id
         FROM existing_fingerprints
-        WHERE file = 'exports/preference/chosen_rejected.jsonl' AND chosen_key IS NOT NULL
+        WHERE file = {{ lit(exporters.preference.dataset) }} AND chosen_key IS NOT NULL
         GROUP BY ALL
     ) AS o USING (pair_key)
     LEFT JOIN (

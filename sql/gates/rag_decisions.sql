@@ -83,11 +83,11 @@ late AS (
     )
 ),
 decided AS MATERIALIZED (
-    {{ record_outcomes('late', 'exports/rag/playbooks.jsonl', ['title', 'tags', 'redacted']) }}
+    {{ record_outcomes('late', exporters.rag.dataset, ['title', 'tags', 'redacted']) }}
 ),
 built AS (
     -- a row refused by validation is quarantined with the row it would have been
     {{ with_built_rows(rag_row) }}
 )
 -- SPEC 12.4 and 12.5: the duplicate gates compare the records that passed every other gate
-SELECT * FROM ({{ duplicate_gates('built', 'exports/rag/playbooks.jsonl') }})
+SELECT * FROM ({{ duplicate_gates('built', exporters.rag.dataset) }})

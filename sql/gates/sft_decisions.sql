@@ -90,11 +90,11 @@ late AS (
     )
 ),
 decided AS MATERIALIZED (
-    {{ record_outcomes('late', 'exports/sft/instruction_response.jsonl', ['instruction', 'context', 'redacted']) }}
+    {{ record_outcomes('late', exporters.sft.dataset, ['instruction', 'context', 'redacted']) }}
 ),
 built AS (
     -- a row refused by validation is quarantined with the row it would have been
     {{ with_built_rows(sft_row) }}
 )
 -- SPEC 12.4 and 12.5: the duplicate gates compare the records that passed every other gate
-SELECT * FROM ({{ duplicate_gates('built', 'exports/sft/instruction_response.jsonl') }})
+SELECT * FROM ({{ duplicate_gates('built', exporters.sft.dataset) }})

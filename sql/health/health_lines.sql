@@ -6,23 +6,12 @@
 -- Files the runner found clean (valid UTF-8, no CR, NUL or \x01 byte: everything this
 -- tool writes, with lines under 4 MiB) are read line by line by DuckDB's CSV reader with a
 -- delimiter they do not hold; anything else is split exactly (physical_lines), which holds the file in memory.
+{{ config(command='health') }}
 {% from 'macros/lines.sql' import physical_lines %}
 {% from 'macros/categories.sql' import sft_schema, rag_schema %}
 {% from 'safety/secret_patterns.sql' import secret_patterns, secret_regexes as full %}
 {% set texts = ['content', 'response', 'chosen', 'rejected'] %}
-{% set dataset_keys = {
-    'exports/rag/playbooks.jsonl': ['schema_version', 'id', 'title', 'content', 'tags', 'source_run_id',
-        'success_score', 'source_category', 'embedding_text', 'created_at', 'provenance'],
-    'exports/sft/instruction_response.jsonl': ['schema_version', 'id', 'instruction', 'context', 'response',
-        'source_run_id', 'quality_score', 'created_at', 'provenance'],
-    'exports/preference/chosen_rejected.jsonl': ['schema_version', 'id', 'prompt', 'chosen', 'rejected',
-        'reason', 'chosen_run_id', 'rejected_run_id', 'created_at', 'provenance'],
-} %}
-{% set prefixes = {
-    'exports/rag/playbooks.jsonl': 'rag-',
-    'exports/sft/instruction_response.jsonl': 'sft-',
-    'exports/preference/chosen_rejected.jsonl': 'pref-',
-} %}
+{% set quarantine_files = exporters.quarantines.values() | list %}
 {% set quarantine_keys = ['id', 'exporter', 'reason', 'errors', 'input', 'source_record',
                           'source_provenance', 'recorded_at'] %}
 {% set reasons = ['missing_provenance', 'missing_source_run_id', 'empty_content', 'schema_violation',
@@ -63,7 +52,9 @@ SELECT file, seq, exact_line, blank, line_problem, json_string(f[1]) AS id,
             THEN 'keys are ' || array_to_string(keys, ',') || ', expected ' || {{ lit(quarantine_keys | join(',')) }} END,
         CASE WHEN NOT regexp_full_match(coalesce(id, ''), 'q-[0-9a-f]{16}')
             THEN 'id ' || coalesce(id, 'missing') || ' is not q- + 16 hex' END,
-        CASE WHEN 'exports/quarantine/' || coalesce(json_string({{ at('$.exporter') }}), '') || '.jsonl' <> file
+        CASE WHEN CASE json_string({{ at('$.exporter') }})
+                {%- for e in exporters.values() %} WHEN {{ lit(e.name) }} THEN {{ lit(e.quarantine) }}{% endfor %}
+                END IS DISTINCT FROM file
             THEN 'exporter does not match the file' END,
         CASE WHEN NOT coalesce(list_contains({{ lit(reasons) }}, json_string({{ at('$.reason') }})), false)
             THEN 'reason is not one of the 15 quarantine reasons' END,
@@ -77,13 +68,13 @@ SELECT file, seq, exact_line, blank, line_problem, json_string(f[1]) AS id,
     ], lambda m: m IS NOT NULL)
         -- dataset rows: schema, validation rules and the firewall
         ELSE list_filter([
-        CASE {% for f, keys in dataset_keys.items() %}WHEN file = {{ lit(f) }} AND keys <> {{ lit(keys) }}
-            THEN 'keys are ' || array_to_string(keys, ',') || ', expected ' || {{ lit(keys | join(',')) }}
+        CASE {% for e in exporters.values() %}WHEN file = {{ lit(e.dataset) }} AND keys <> {{ lit(e.row_keys | list) }}
+            THEN 'keys are ' || array_to_string(keys, ',') || ', expected ' || {{ lit(e.row_keys | join(',')) }}
             {% endfor %} END,
         CASE WHEN coalesce({{ at('$.schema_version') }}::VARCHAR, '') <> '1' THEN 'schema_version is not 1' END,
-        CASE {% for f, prefix in prefixes.items() %}WHEN file = {{ lit(f) }}
-            AND NOT regexp_full_match(coalesce(id, ''), {{ lit(prefix ~ '[0-9a-f]{16}') }})
-            THEN 'id ' || coalesce(id, 'missing') || ' is not ' || {{ lit(prefix) }} || ' + 16 hex'
+        CASE {% for e in exporters.values() %}WHEN file = {{ lit(e.dataset) }}
+            AND NOT regexp_full_match(coalesce(id, ''), {{ lit(e.id_prefix ~ '[0-9a-f]{16}') }})
+            THEN 'id ' || coalesce(id, 'missing') || ' is not ' || {{ lit(e.id_prefix) }} || ' + 16 hex'
             {% endfor %} END,
         CASE WHEN NOT has_content(json_string({{ at('$.provenance.source_file') }}))
             THEN 'provenance.source_file is empty' END,
@@ -92,34 +83,34 @@ SELECT file, seq, exact_line, blank, line_problem, json_string(f[1]) AS id,
         CASE WHEN coalesce(json_int64({{ at('$.provenance.line_offset') }}) < 0, true)
             THEN 'provenance.line_offset is not an integer >= 0' END,
         -- the firewall, checked on what is on disk
-        CASE WHEN file = 'exports/sft/instruction_response.jsonl' AND NOT coalesce(list_contains(
+        CASE WHEN file = {{ lit(exporters.sft.dataset) }} AND NOT coalesce(list_contains(
                 {{ lit(sft_schema) }}, json_string({{ at('$.quality_score') }})), false)
             THEN 'FIREWALL: quality_score ' || coalesce({{ at('$.quality_score') }}::VARCHAR, 'missing')
                 || ' is forbidden in SFT' END,
-        CASE WHEN file = 'exports/rag/playbooks.jsonl' AND NOT coalesce(list_contains(
+        CASE WHEN file = {{ lit(exporters.rag.dataset) }} AND NOT coalesce(list_contains(
                 {{ lit(rag_schema) }},
                 json_string({{ at('$.success_score') }})), false)
             THEN 'FIREWALL: success_score ' || coalesce({{ at('$.success_score') }}::VARCHAR, 'missing')
                 || ' is not allowed in RAG' END,
-        CASE WHEN file = 'exports/rag/playbooks.jsonl' AND (
+        CASE WHEN file = {{ lit(exporters.rag.dataset) }} AND (
                 NOT has_content(json_string({{ at('$.title') }}))
                 OR NOT has_content(json_string({{ at('$.content') }}))
                 OR NOT has_content(json_string({{ at('$.source_run_id') }})))
             THEN 'title, content and source_run_id must be non-empty' END,
-        CASE WHEN file = 'exports/sft/instruction_response.jsonl' AND (
+        CASE WHEN file = {{ lit(exporters.sft.dataset) }} AND (
                 NOT has_content(json_string({{ at('$.instruction') }}))
                 OR NOT has_content(json_string({{ at('$.response') }}))
                 OR NOT has_content(json_string({{ at('$.source_run_id') }})))
             THEN 'instruction, response and source_run_id must be non-empty' END,
-        CASE WHEN file = 'exports/preference/chosen_rejected.jsonl'
+        CASE WHEN file = {{ lit(exporters.preference.dataset) }}
                 AND json_string({{ at('$.chosen_run_id') }})
                     = json_string({{ at('$.rejected_run_id') }})
             THEN 'pairs run ' || json_string({{ at('$.chosen_run_id') }}) || ' with itself' END,
-        CASE WHEN file = 'exports/preference/chosen_rejected.jsonl'
+        CASE WHEN file = {{ lit(exporters.preference.dataset) }}
                 AND js_trim(json_string({{ at('$.chosen') }}))
                     = js_trim(json_string({{ at('$.rejected') }}))
             THEN 'chosen and rejected texts are identical' END,
-        CASE WHEN file = 'exports/preference/chosen_rejected.jsonl' AND (
+        CASE WHEN file = {{ lit(exporters.preference.dataset) }} AND (
                 NOT has_content(json_string({{ at('$.prompt') }}))
                 OR NOT has_content(json_string({{ at('$.chosen') }}))
                 OR NOT has_content(json_string({{ at('$.rejected') }}))
@@ -134,7 +125,7 @@ FROM (
     SELECT * EXCLUDE (body),
         json_keys(CASE WHEN is_object THEN body END) AS keys,
         json_extract(CASE WHEN is_object THEN body END, {{ lit(paths) }}) AS f,
-        starts_with(file, 'exports/quarantine/') AS is_quarantine,
+        list_contains({{ lit(quarantine_files) }}, file) AS is_quarantine,
         coalesce(body = '', false) AS blank
     FROM (
         SELECT *, line_problem IS NULL AND body <> '' AS is_object

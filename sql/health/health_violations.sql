@@ -1,6 +1,7 @@
 -- `distill-duck health` (SPEC section 11): what is wrong with the output files on disk,
 -- one row per violation. Reads the files as they are (health_lines); changes nothing.
 -- Everything here works on narrow rows (no texts), so the windows stay small.
+{{ config(command='health') }}
 WITH numbered AS (
     SELECT *,
         -- streamed rows are numbered across files in scan order: a file's first row is line 0

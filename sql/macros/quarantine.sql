@@ -4,7 +4,7 @@
   location for preference pairs, empty otherwise).
 -#}
 {% macro quarantine_lines(exporter, decisions, order_by, extra="''") -%}
-{% set output_file = 'exports/quarantine/' ~ exporter ~ '.jsonl' %}
+{% set output_file = exporters[exporter].quarantine %}
 SELECT quarantine_json(qid, {{ lit(exporter) }}, reason, errors, q.file, q.line,
         -- by default the scored record as read, or {"_raw": ...} for a line that is not one
         coalesce(quarantine_source,

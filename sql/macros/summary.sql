@@ -1,5 +1,5 @@
 {#- Jinja macro: the run summary of one exporter (SPEC section 11) as one row. -#}
-{% macro summary(exporter, decisions, output_path) -%}
+{% macro summary(exporter, decisions) -%}
 SELECT
     {{ lit(exporter) }} AS exporter,
     CAST(len(getvariable('scored_paths')) AS BIGINT) AS scored_files_read,
@@ -14,6 +14,6 @@ SELECT
            WHERE outcome = 'quarantined' GROUP BY reason)) AS quarantine_by_reason,
     (SELECT count(*) FROM input_errors) AS input_errors,
     (SELECT count(*) FROM ignored_files) AS ignored_files,
-    {{ lit(output_path) }} AS output_path
+    {{ lit(exporters[exporter].dataset) }} AS output_path
 FROM {{ decisions }}
 {%- endmacro %}

@@ -7,25 +7,23 @@
 -- The firewall checks read the score of every line, with or without an id: the published
 -- relations drop lines without one, and a replaced model (--project) could write such a line.
 {% from 'macros/output_rows.sql' import output_rows %}
+{{ config(materialized='check') }}
 WITH datasets AS (
-    SELECT 'exports/rag/playbooks.jsonl' AS file, count(id) AS rows, count(DISTINCT id) AS ids FROM rag_samples
+{%- for e in exporters.values() %}
+    {#- an exporter's warehouse relation holds its rows already; one without is read here #}
+    SELECT {{ lit(e.dataset) }} AS file, count(id) AS rows, count(DISTINCT id) AS ids
+    FROM {{ ident(e.samples) if e.samples else output_rows(e.output_variable, "{'id': 'VARCHAR'}") }}
     UNION ALL
-    SELECT 'exports/sft/instruction_response.jsonl', count(id), count(DISTINCT id) FROM sft_samples
-    UNION ALL
-    SELECT 'exports/preference/chosen_rejected.jsonl', count(id), count(DISTINCT id) FROM preference_pairs
-    UNION ALL
+{%- endfor %}
     SELECT output_file, count(id), count(DISTINCT id) FROM quarantine GROUP BY output_file
 )
-SELECT 'sft_firewall' AS name,
-    count(*) FILTER (WHERE quality_score IN ('rejected', 'needs_human_review')) = 0 AS passed,
-    'SFT rows scored rejected or needs_human_review: '
-        || count(*) FILTER (WHERE quality_score IN ('rejected', 'needs_human_review')) AS detail
-FROM {{ output_rows('sft_output_paths', "{'quality_score': 'VARCHAR'}", key='quality_score') }}
+{%- for e in exporters.values() if e.never %}
+{%- set forbidden = 'count(*) FILTER (WHERE ' ~ e.score_key ~ ' IN ' ~ lit(e.never | list) ~ ')' %}
+SELECT {{ lit(e.name ~ '_firewall') }} AS name, {{ forbidden }} = 0 AS passed,
+    {{ lit(e.name | upper ~ ' rows scored ' ~ e.never | join(' or ') ~ ': ') }} || {{ forbidden }} AS detail
+FROM {{ output_rows(e.output_variable, "{" ~ lit(e.score_key) ~ ": 'VARCHAR'}", key=e.score_key) }}
 UNION ALL
-SELECT 'rag_firewall', count(*) FILTER (WHERE success_score = 'rejected') = 0,
-    'RAG rows scored rejected: ' || count(*) FILTER (WHERE success_score = 'rejected')
-FROM {{ output_rows('rag_output_paths', "{'success_score': 'VARCHAR'}", key='success_score') }}
-UNION ALL
+{%- endfor %}
 SELECT 'preference_no_self_pairs', count(*) FILTER (WHERE chosen_run_id = rejected_run_id) = 0,
     'pairs of a run with itself: ' || count(*) FILTER (WHERE chosen_run_id = rejected_run_id)
 FROM preference_pairs
@@ -36,8 +34,8 @@ FROM preference_pairs
 UNION ALL
 SELECT 'ids_unique:' || file, rows = ids, rows || ' ids, ' || ids || ' distinct' FROM datasets
 UNION ALL
--- SPEC 3: every RAG and SFT record is exported, quarantined or skipped_existing (the run
--- binds its summaries; preference counts pairs, not records)
+-- SPEC 3: every record of an exporter counting records (exporters.toml) is exported,
+-- quarantined or skipped_existing; the run binds the summaries of those it ran
 SELECT 'accounting:' || key,
     s.exported + s.quarantined + s.skipped = s.read,
     s.exported + s.quarantined + s.skipped || ' exported+quarantined+skipped_existing, ' || s.read || ' read'
@@ -48,5 +46,4 @@ FROM (
         CAST(value ->> 'skipped_existing' AS BIGINT) AS skipped,
         CAST(value ->> 'records_read' AS BIGINT) AS read
     FROM json_each(getvariable('run_summaries'))
-    WHERE key <> 'preference'
 ) AS s

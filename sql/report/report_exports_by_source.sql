@@ -2,11 +2,10 @@
 -- scored record's provenance.source_file).
 SELECT series, label, count(*) AS value
 FROM (
-    SELECT 'rag' AS series, provenance_source_file AS source FROM rag_samples
-    UNION ALL
-    SELECT 'sft', provenance_source_file FROM sft_samples
-    UNION ALL
-    SELECT 'preference', provenance_source_file FROM preference_pairs
+{%- for e in exporters.values() if e.samples %}
+    SELECT {{ lit(e.name) }} AS series, provenance_source_file AS source FROM {{ ident(e.samples) }}
+    {{- '\n    UNION ALL' if not loop.last }}
+{%- endfor %}
 ) AS rows,
 LATERAL (SELECT regexp_replace(regexp_replace(coalesce(source, '(none)'), '^data/_kb/', ''), '\.jsonl$', '')
          AS label)

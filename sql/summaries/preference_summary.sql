@@ -7,4 +7,4 @@ SELECT s.*,
     (SELECT count(DISTINCT evidence_task_id) FROM preference_records)
         - (SELECT count(DISTINCT task_id) FROM preference_candidates) AS insufficient_pair_task_ids,
     (SELECT count(*) FROM scored_records) - (SELECT count(*) FROM preference_records) AS records_skipped
-FROM ({{ summary('preference', 'preference_decisions', 'exports/preference/chosen_rejected.jsonl') }}) AS s
+FROM ({{ summary('preference', 'preference_decisions') }}) AS s

@@ -1,3 +1,3 @@
 -- The RAG run summary (SPEC section 11).
 {% from 'macros/summary.sql' import summary %}
-{{ summary('rag', 'rag_decisions', 'exports/rag/playbooks.jsonl') }}
+{{ summary('rag', 'rag_decisions') }}

@@ -1,3 +1,3 @@
 -- The SFT run summary (SPEC section 11).
 {% from 'macros/summary.sql' import summary %}
-{{ summary('sft', 'sft_decisions', 'exports/sft/instruction_response.jsonl') }}
+{{ summary('sft', 'sft_decisions') }}

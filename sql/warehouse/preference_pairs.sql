@@ -1,6 +1,6 @@
 {% from 'macros/output_rows.sql' import output_rows %}
-{{ config(publish=true,
-    comment='One row per line of exports/preference/chosen_rejected.jsonl (all runs): the preference set.',
+{{ config(materialized='publish',
+    comment='One row per line of ' ~ exporters.preference.dataset ~ ' (all runs): the preference set.',
     columns={
         'id': 'pref- id: sha256 of chosen_run_id|rejected_run_id|task_id, first 16 hex characters',
         'prompt': 'Task: <task_id>, plus " · file=<file>" of the chosen run',

@@ -1,6 +1,6 @@
 {% from 'macros/output_rows.sql' import output_rows %}
-{{ config(publish=true,
-    comment='One row per line of exports/rag/playbooks.jsonl (all runs, not only the last): the RAG corpus.',
+{{ config(materialized='publish',
+    comment='One row per line of ' ~ exporters.rag.dataset ~ ' (all runs, not only the last): the RAG corpus.',
     columns={
         'id': 'rag- id: sha256 of evidence_run_id|sig_hash, first 16 hex characters',
         'title': 'first non-blank line of the text, up to 120 characters',

@@ -1,9 +1,10 @@
 {% from 'macros/output_rows.sql' import output_rows %}
-{{ config(publish=true,
-    comment='One row per exporter run (not dry runs), from reports/distillation/runs.jsonl: when, options, every summary count.',
-    columns={
+{#- the summary counts some exporters add (exporters.toml), as columns -#}
+{% set extra = {} %}
+{%- for e in exporters.values() %}{% for x in e.extra %}{% set _ = extra.update({x.key: x.comment}) %}{% endfor %}{% endfor %}
+{% set columns = {
         'run_id': 'id of the command run (sortable by time); export-all gives its three exporters one run_id',
-        'exporter': 'rag, sft or preference',
+        'exporter': 'the exporter: ' ~ exporters | join(', '),
         'started_at': 'when the command started, as a timestamp with time zone',
         'finished_at': 'when the command finished writing, as a timestamp with time zone',
         'recorded_at': 'the recorded_at written into rows, as a timestamp with time zone',
@@ -20,18 +21,21 @@
         'input_errors': 'input errors found (see input_errors)',
         'ignored_files': 'files under data/ that are not partition files (see ignored_files); NULL for runs before it was counted',
         'output_path': 'the dataset file',
-        'task_ids_with_pairs': 'preference: tasks with a pair exported in this run',
-        'insufficient_pair_task_ids': 'preference: tasks without a candidate pair',
-        'records_skipped': 'preference: records not indexed for pairing',
+} %}
+{% set _ = columns.update(extra) %}
+{% set _ = columns.update({
         'records_redacted': 'rows exported with secrets replaced by [REDACTED:<kind>] (--redact-secrets; else NULL)',
         'safety_gates': 'the safety gates of the run and their settings (JSON object keyed by quarantine reason)',
-    }) }}
+}) %}
+{{ config(materialized='publish',
+    comment='One row per exporter run (not dry runs), from reports/distillation/runs.jsonl: when, options, every summary count.',
+    columns=columns) }}
 SELECT * REPLACE (
         try_cast(started_at AS TIMESTAMPTZ) AS started_at,
         try_cast(finished_at AS TIMESTAMPTZ) AS finished_at,
         try_cast(recorded_at AS TIMESTAMPTZ) AS recorded_at),
     recorded_at AS recorded_at_text
-FROM {{ output_rows('runs_paths', "{
+{% set types %}{
         'run_id': 'VARCHAR',
         'exporter': 'VARCHAR',
         'started_at': 'VARCHAR',
@@ -49,9 +53,10 @@ FROM {{ output_rows('runs_paths', "{
         'input_errors': 'BIGINT',
         'ignored_files': 'BIGINT',
         'output_path': 'VARCHAR',
-        'task_ids_with_pairs': 'BIGINT',
-        'insufficient_pair_task_ids': 'BIGINT',
-        'records_skipped': 'BIGINT',
+        {%- for key in extra %}
+        {{ lit(key) }}: 'BIGINT',
+        {%- endfor %}
         'records_redacted': 'BIGINT',
         'safety_gates': 'JSON'
-    }", key='run_id') }}
+    }{% endset %}
+FROM {{ output_rows('runs_paths', types, key='run_id') }}

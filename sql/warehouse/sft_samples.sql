@@ -1,6 +1,6 @@
 {% from 'macros/output_rows.sql' import output_rows %}
-{{ config(publish=true,
-    comment='One row per line of exports/sft/instruction_response.jsonl (all runs): the SFT set.',
+{{ config(materialized='publish',
+    comment='One row per line of ' ~ exporters.sft.dataset ~ ' (all runs): the SFT set.',
     columns={
         'id': 'sft- id: sha256 of evidence_run_id|sig_hash, first 16 hex characters',
         'instruction': 'instruction chosen by the evidence source class',
