@@ -16,6 +16,7 @@ import heapq
 import math
 import re
 import time
+import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -110,6 +111,8 @@ class Project:
         self.env.globals.update(self.context, lit=lit, ident=ident, exporters=self.exporters)
         self._models: dict[str, Model] | None = None
         self._macros: list[tuple[str, str]] | None = None
+        self._installed: weakref.WeakSet[duckdb.DuckDBPyConnection] = weakref.WeakSet()
+        self._orders: dict[tuple[frozenset[str] | None, bool], list[Model]] = {}
 
     # -- discovery and rendering -------------------------------------------------------
     def model_paths(self) -> dict[str, Path]:
@@ -199,6 +202,13 @@ class Project:
     def ordered(self, select: Iterable[str] | None = None, upstream: bool = True) -> list[Model]:
         """Models in dependency order (ties by stage then name); with ``select``, only
         those models and (unless ``upstream`` is false) everything upstream of them."""
+        select = None if select is None else list(select)
+        key = (None if select is None else frozenset(select), upstream)
+        if key not in self._orders:
+            self._orders[key] = self._ordered(select, upstream)
+        return list(self._orders[key])
+
+    def _ordered(self, select: Iterable[str] | None, upstream: bool) -> list[Model]:
         models = self.models
         wanted = set(models) if select is None else set()
         for name in select or ():
@@ -252,11 +262,15 @@ class Project:
                 if (m.config.export in files) or m.name in summaries]
 
     def install_macros(self, con: duckdb.DuckDBPyConnection) -> None:
+        """Create the DuckDB macros on a connection (once: each run() call would again)."""
+        if con in self._installed:
+            return
         for filename, sql in self.macro_sql():
             try:
                 con.execute(sql)
             except duckdb.Error as e:
                 raise DistillError(f"sql/macros/{filename} failed: {_one_line(e)}") from e
+        self._installed.add(con)
 
     def run(
         self,

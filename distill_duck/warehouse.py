@@ -14,6 +14,7 @@ as a byte copy of it and only relations whose fingerprint changed are rebuilt.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import shutil
@@ -54,7 +55,11 @@ Bound = Mapping[str, "Sequence[Path] | str"]
 def storage_version() -> str:
     """The configured storage format ($DISTILL_DUCK_WAREHOUSE_STORAGE_VERSION, default
     v1.4.0); a UsageError when this DuckDB cannot write it. Runs check it before writing."""
-    value = os.environ.get(STORAGE_VERSION_ENV) or DEFAULT_STORAGE_VERSION
+    return _checked_storage_version(os.environ.get(STORAGE_VERSION_ENV) or DEFAULT_STORAGE_VERSION)
+
+
+@functools.lru_cache(maxsize=16)
+def _checked_storage_version(value: str) -> str:
     probe = duckdb.connect()
     try:
         probe.execute(f"ATTACH ':memory:' AS probe (STORAGE_VERSION {lit(value)})")

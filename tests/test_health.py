@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -17,7 +18,21 @@ PREF = "exports/preference/chosen_rejected.jsonl"
 QRAG = "exports/quarantine/rag.jsonl"
 
 
-def _clean_tree(root: Path) -> None:
+@pytest.fixture(scope="module")
+def _exported_once(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One small lakehouse after one export: each test corrupts a copy of it."""
+    root = tmp_path_factory.mktemp("health") / "lake"
+    _export_clean_tree(root)
+    return root
+
+
+@pytest.fixture
+def clean_tree(_exported_once: Path, lakehouse: Path) -> Path:
+    shutil.copytree(_exported_once, lakehouse, dirs_exist_ok=True)
+    return lakehouse
+
+
+def _export_clean_tree(root: Path) -> None:
     write_partition(root, "scored-runs", "2026/04/27/scrum_reviews.jsonl", [
         scored("a1", task="t"), scored("a2", task="t"), scored("r1", "rejected", task="t"), "oops",
     ])
@@ -46,8 +61,8 @@ def _row_line(row: dict) -> bytes:
     return (json.dumps(row, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
 
 
-def test_a_clean_tree_is_healthy_and_health_writes_nothing(lakehouse: Path) -> None:
-    _clean_tree(lakehouse)
+def test_a_clean_tree_is_healthy_and_health_writes_nothing(clean_tree: Path) -> None:
+    lakehouse = clean_tree
     before = snapshot(lakehouse)
     code, report = _health(lakehouse)
     assert code == 0 and report["ok"] is True and report["violations"] == []
@@ -138,8 +153,8 @@ CORRUPTIONS: dict[str, tuple[Callable[[Path], None], str, str]] = {
 
 
 @pytest.mark.parametrize("name", list(CORRUPTIONS))
-def test_each_corruption_is_named_with_file_and_line(name: str, lakehouse: Path) -> None:
-    _clean_tree(lakehouse)
+def test_each_corruption_is_named_with_file_and_line(name: str, clean_tree: Path) -> None:
+    lakehouse = clean_tree
     corrupt, rel, word = CORRUPTIONS[name]
     lines_before = (lakehouse / rel).read_bytes().count(b"\n")
     corrupt(lakehouse)
