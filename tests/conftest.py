@@ -6,9 +6,10 @@ import contextlib
 import io
 import json
 import os
+import shutil
 import subprocess
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -157,6 +158,25 @@ def output_rows(root: Path, rel: str) -> list[dict[str, Any]]:
 
 def snapshot(root: Path) -> dict[str, bytes]:
     return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def shared_lake(name: str, build: Callable[[Path], None]) -> tuple[Any, Any]:
+    """Two fixtures: ``name`` gives each test its own copy of one lakehouse that ``build``
+    writes (and exports) once per test module; for tests that each need an exported lake to
+    look at or to change, without paying an export each. Assign both in the test module."""
+    @pytest.fixture(scope="module", name=f"_{name}_once")
+    def once(tmp_path_factory: pytest.TempPathFactory) -> Path:
+        root = tmp_path_factory.mktemp(name) / "lake"
+        root.mkdir()
+        build(root)
+        return root
+
+    @pytest.fixture(name=name)
+    def copy(request: pytest.FixtureRequest, lakehouse: Path) -> Path:
+        shutil.copytree(request.getfixturevalue(f"_{name}_once"), lakehouse, dirs_exist_ok=True)
+        return lakehouse
+
+    return once, copy
 
 
 @pytest.fixture

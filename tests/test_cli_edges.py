@@ -7,7 +7,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -16,7 +15,7 @@ import pytest
 
 from distill_duck.cli import main
 from distill_duck.lock import root_lock
-from tests.conftest import RECORDED_AT, evidence, run_cli, scored, snapshot, write_partition
+from tests.conftest import RECORDED_AT, evidence, run_cli, scored, shared_lake, snapshot, write_partition
 
 REL = "2026/04/26/scrum_reviews.jsonl"
 
@@ -30,20 +29,13 @@ def small_lake(root: Path) -> Path:
     return root
 
 
-@pytest.fixture(scope="module")
-def _exported_once(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("edges") / "lake"
-    root.mkdir()
+def _exported_small_lake(root: Path) -> None:
     small_lake(root)
     run_cli("export-all", "--root", str(root), "--recorded-at", RECORDED_AT)
-    return root
 
 
-@pytest.fixture
-def exported(_exported_once: Path, lakehouse: Path) -> Path:
-    """A copy of one small lakehouse after one export (each test may change its copy)."""
-    shutil.copytree(_exported_once, lakehouse, dirs_exist_ok=True)
-    return lakehouse
+# a copy of one small lakehouse after one export (each test may change its copy)
+_exported_once, exported = shared_lake("exported", _exported_small_lake)
 
 
 def one_error_line(err: str) -> str:

@@ -4,32 +4,17 @@
 from __future__ import annotations
 
 import json
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import evidence, export_json, run_cli, scored, snapshot, write_partition
+from tests.conftest import evidence, export_json, run_cli, scored, shared_lake, snapshot, write_partition
 
 RAG = "exports/rag/playbooks.jsonl"
 SFT = "exports/sft/instruction_response.jsonl"
 PREF = "exports/preference/chosen_rejected.jsonl"
 QRAG = "exports/quarantine/rag.jsonl"
-
-
-@pytest.fixture(scope="module")
-def _exported_once(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One small lakehouse after one export: each test corrupts a copy of it."""
-    root = tmp_path_factory.mktemp("health") / "lake"
-    _export_clean_tree(root)
-    return root
-
-
-@pytest.fixture
-def clean_tree(_exported_once: Path, lakehouse: Path) -> Path:
-    shutil.copytree(_exported_once, lakehouse, dirs_exist_ok=True)
-    return lakehouse
 
 
 def _export_clean_tree(root: Path) -> None:
@@ -41,6 +26,10 @@ def _export_clean_tree(root: Path) -> None:
         evidence("r1", text="wrong answer"),
     ])
     export_json(root)
+
+
+# each test corrupts its own copy of one exported lake
+_clean_tree_once, clean_tree = shared_lake("clean_tree", _export_clean_tree)
 
 
 def _health(root: Path) -> tuple[int, dict]:
