@@ -203,7 +203,7 @@ def new_day(root: Path, runs: int) -> tuple[float, float]:
 
 # the models of each safety gate (SPEC 12), as the receipt times them
 GATE_MODELS = {
-    "secrets": ("text_secrets",),
+    "secrets": ("secret_candidates", "text_secrets"),
     "exact + near duplicates": ("text_fingerprints", "existing_fingerprints"),
 }
 
