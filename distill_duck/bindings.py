@@ -67,6 +67,6 @@ def set_published_files(con: duckdb.DuckDBPyConnection, lake: Lakehouse, exporte
 
     return _bind(con, {
         **{e.output_variable: existing(e.dataset) for e in exporters.values()},
-        QUARANTINES_VARIABLE: existing(*exporters.quarantines.values()),
+        QUARANTINES_VARIABLE: existing(*exporters.quarantine_files),
         RUNS_VARIABLE: existing(RUNS_HISTORY),
     })

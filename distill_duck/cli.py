@@ -224,10 +224,10 @@ def _project_of(argv: Sequence[str]) -> Path | None:
 
 
 def project_exporters(project: Path | None) -> Exporters:
-    """The built-in exporters and those a --project folder declares."""
-    from distill_duck.runner import SQL_DIR, project_sql_dir
+    """The built-in exporters and those a --project folder declares (as its runs see them)."""
+    from distill_duck.runner import Project
 
-    return declared.load([project_sql_dir(project), SQL_DIR] if project is not None else [SQL_DIR])
+    return Project(project=project).exporters
 
 
 def build_parser(exporters: Exporters | None = None) -> Parser:
@@ -235,6 +235,8 @@ def build_parser(exporters: Exporters | None = None) -> Parser:
     parser = Parser(prog="distill-duck", description=DESCRIPTION,
                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"distill-duck {__version__}")
+    # the declarations the commands were built from (the summary printer reads them)
+    parser.set_defaults(declared=exporters)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     sub.required = True
 
@@ -459,7 +461,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     else:
         for target, what in result.repaired.items():
             print(f"repaired torn last line of {target}: {what}")
-        print(format_summaries(result.summaries, project_exporters(args.project), result.rows_written))
+        print(format_summaries(result.summaries, args.declared, result.rows_written))
         warn_ignored(result.ignored_files)
         if result.receipt_path is not None:
             print(f"receipt: {result.receipt_path.relative_to(root)}")

@@ -94,7 +94,7 @@ def build_dataset(root: Path, out: Path, options: DatasetOptions) -> DatasetResu
     _check_target(out)
     lake = Lakehouse(root)
     exporters = builtin()
-    exports = [rel for rel in exporters.datasets.values() if lake.path(rel).is_file()]
+    exports = [rel for rel in exporters.dataset_files if lake.path(rel).is_file()]
     if not exports:
         raise UsageError(f"{root / 'exports'} holds no export files; run "
                          f"`distill-duck export-all --root {root}` first")
@@ -276,13 +276,14 @@ def dataset_card(receipt: dict[str, Any], written: dict[str, Any], counts: list[
     ]
     exports = receipt["exports"]
     if exports:
+        declared = builtin()
         body += ["| export | latest run | options | safety gates |", "|---|---|---|---|"]
         for exporter in CONFIGS:
             r = exports.get(exporter)
             if r is None:
                 continue
             opts = ", ".join(f"{k}={v}" for k, v in (r.get("options") or {}).items()
-                             if k in builtin()[exporter].options)
+                             if k in declared[exporter].options)
             gates_text = _gates_text(r.get("safety_gates"))
             body.append(f"| {exporter} | `{r.get('run_id')}` | {opts} | {gates_text} |")
     else:

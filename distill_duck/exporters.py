@@ -90,17 +90,17 @@ class Exporters(Mapping[str, Exporter]):
         return len(self._by_name)
 
     @property
-    def datasets(self) -> dict[str, str]:
-        return {e.name: e.dataset for e in self.values()}
+    def dataset_files(self) -> tuple[str, ...]:
+        return tuple(e.dataset for e in self.values())
 
     @property
-    def quarantines(self) -> dict[str, str]:
-        return {e.name: e.quarantine for e in self.values()}
+    def quarantine_files(self) -> tuple[str, ...]:
+        return tuple(e.quarantine for e in self.values())
 
     @property
     def outputs(self) -> tuple[str, ...]:
         """Every output file: the datasets, then the quarantines."""
-        return tuple(self.datasets.values()) + tuple(self.quarantines.values())
+        return self.dataset_files + self.quarantine_files
 
     def owner(self, output_file: str) -> Exporter | None:
         return next((e for e in self.values() if output_file in e.files), None)

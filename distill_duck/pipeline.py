@@ -216,17 +216,17 @@ def _run_exporters(
             started = time.perf_counter()
             if progress:
                 progress("writing export files")
-            write_exports(lake, staging.staged, frozenset(exporters.quarantines.values()))
+            write_exports(lake, staging.staged, frozenset(exporters.quarantine_files))
             timings["write_exports"] = time.perf_counter() - started
             run_id = record_runs(lake, summaries, options, started_at)
-            after = facts_of(root, list(outputs) + [RUNS_HISTORY, WAREHOUSE])
+            after = facts_of(root, list(outputs) + [RUNS_HISTORY])
             bound.update(set_published_files(con, lake, exporters))
             bind_variables(con, {GROWTH_VARIABLE: json.dumps([
                 {"file": rel, "before": (before.get(rel) or {}).get("lines", 0),
                  "after": (after.get(rel) or {}).get("lines", 0),
                  "written": staging.rows_written.get(rel, 0)} for rel in outputs])})
             timings.update(publish_warehouse(con, project, root, bound, keep, started_at, progress))
-            after[WAREHOUSE] = facts_of(root, [WAREHOUSE])[WAREHOUSE]
+            after.update(facts_of(root, [WAREHOUSE]))
             assertions = checks + read_checks(con, phase_models(project, "check", later=True))
             receipt = {
                 "receipt_version": 1,
@@ -290,7 +290,7 @@ def publish_warehouse(con: duckdb.DuckDBPyConnection, project: Project, root: Pa
     published = project.published()
     prints = fingerprints(project, published, bound)
     later = phase_models(project, "publish", "check", later=True)
-    keep = {n for n in keep if not any(m.name == n for m in later)}
+    keep = keep - {m.name for m in later}
     timings = project.run(con, [m.name for m in later], progress=progress, upstream=False,
                           strategies={"publish": CarryOver(set())})
     started = time.perf_counter()

@@ -60,7 +60,7 @@ class Model:
     # "built-in", or "project" for a model from the --project folder (added or replacing one)
     origin: str = "built-in"
 
-    @property
+    @functools.cached_property
     def variables(self) -> frozenset[str]:
         """The DuckDB variables its SQL reads (getvariable('name')): what the runner binds."""
         return frozenset(_VARIABLE.findall(self.sql))

@@ -11,7 +11,6 @@
 {% from 'macros/categories.sql' import sft_schema, rag_schema %}
 {% from 'safety/secret_patterns.sql' import secret_patterns, secret_regexes as full %}
 {% set texts = ['content', 'response', 'chosen', 'rejected'] %}
-{% set quarantine_files = exporters.quarantines.values() | list %}
 {% set quarantine_keys = ['id', 'exporter', 'reason', 'errors', 'input', 'source_record',
                           'source_provenance', 'recorded_at'] %}
 {% set reasons = ['missing_provenance', 'missing_source_run_id', 'empty_content', 'schema_violation',
@@ -125,7 +124,7 @@ FROM (
     SELECT * EXCLUDE (body),
         json_keys(CASE WHEN is_object THEN body END) AS keys,
         json_extract(CASE WHEN is_object THEN body END, {{ lit(paths) }}) AS f,
-        list_contains({{ lit(quarantine_files) }}, file) AS is_quarantine,
+        list_contains({{ lit(exporters.quarantine_files) }}, file) AS is_quarantine,
         coalesce(body = '', false) AS blank
     FROM (
         SELECT *, line_problem IS NULL AND body <> '' AS is_object

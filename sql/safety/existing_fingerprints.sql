@@ -18,12 +18,12 @@ WITH judged AS (
 ),
 texts AS (
     SELECT file, id, text, false AS keep_shingles FROM {{ rows }}
-    WHERE text IS NOT NULL AND list_contains({{ lit(exporters.datasets.values() | list) }}, file) AND (SELECT some_text FROM judged)
+    WHERE text IS NOT NULL AND list_contains({{ lit(exporters.dataset_files) }}, file) AND (SELECT some_text FROM judged)
 )
 SELECT f.* EXCLUDE (shingle_set), NULL::HUGEINT AS chosen_key, NULL::HUGEINT AS rejected_key
 FROM ({{ fingerprints('texts', ['file', 'id']) }}) AS f
 UNION ALL
 SELECT file, id, NULL, NULL, NULL, content_key(chosen), content_key(rejected)
 FROM {{ rows }}
-WHERE chosen IS NOT NULL AND rejected IS NOT NULL AND list_contains({{ lit(exporters.datasets.values() | list) }}, file)
+WHERE chosen IS NOT NULL AND rejected IS NOT NULL AND list_contains({{ lit(exporters.dataset_files) }}, file)
     AND (SELECT some_text FROM judged)

@@ -40,7 +40,7 @@
 {% endset %}
 WITH old AS (
     -- the ids already in the dataset files: their records are skipped, never judged again
-    SELECT id FROM existing_ids WHERE list_contains({{ lit(exporters.datasets.values() | list) }}, file)
+    SELECT id FROM existing_ids WHERE list_contains({{ lit(exporters.dataset_files) }}, file)
 ),
 new_pairs AS (
     SELECT * FROM preference_candidates

@@ -2,7 +2,7 @@
 {#- DuckDB cannot size read_json's rows: left to itself it hashes the wide quarantine rows for
     the join below (out of memory at 1M runs) instead of the narrow dataset_at -#}
 {{ config(materialized='publish', settings={'disabled_optimizers': 'build_side_probe_side'},
-    comment='One row per line of the quarantine files ' ~ exporters.quarantines.values() | join(', ') ~ ' (all runs): every refused input with its structured reason. still_open tells the open quarantine (the record at input_file:input_line has no row in the dataset) from rows fixed since.',
+    comment='One row per line of the quarantine files ' ~ exporters.quarantine_files | join(', ') ~ ' (all runs): every refused input with its structured reason. still_open tells the open quarantine (the record at input_file:input_line has no row in the dataset) from rows fixed since.',
     columns={
         'output_file': 'the quarantine file the row is in',
         'id': 'q- id: sha256 of exporter|reason|file|line|extra, first 16 hex characters',
@@ -26,7 +26,7 @@ WITH rows AS (
     SELECT
         -- by the file's path ending: a run reads its new lines from a staged copy (at the same
         -- relative path) before appending them
-        CASE {% for q in exporters.quarantines.values() %}WHEN ends_with(filename, {{ lit('/' ~ q) }}) THEN {{ lit(q) }} {% endfor %}END
+        CASE {% for q in exporters.quarantine_files %}WHEN ends_with(filename, {{ lit('/' ~ q) }}) THEN {{ lit(q) }} {% endfor %}END
             AS output_file,
         id, exporter, reason, errors,
         to_json(errors)::VARCHAR AS errors_json,
