@@ -12,6 +12,7 @@ import duckdb
 from distill_duck.exporters import Exporters
 from distill_duck.lakehouse import RUNS_HISTORY, Lakehouse
 from distill_duck.safety import SafetyGates
+from distill_duck.session import now_iso
 from distill_duck.sqlquote import bind_variables
 
 # read_json needs at least one file: lists of output files always end with this empty one
@@ -31,7 +32,7 @@ def _bind(con: duckdb.DuckDBPyConnection, values: dict[str, Any]) -> dict[str, A
 
 def set_inputs(con: duckdb.DuckDBPyConnection, lake: Lakehouse, exporters: Exporters,
                output_files: Sequence[str], safety: SafetyGates | None = None,
-               scratch_dir: Path | None = None) -> tuple[list[str], Bound]:
+               scratch_dir: Path | None = None, recorded_at: str | None = None) -> tuple[list[str], Bound]:
     """Bind the discovered files as DuckDB variables the models read (getvariable); return
     the partition files read (scored, then evidence) and every variable bound."""
     scored, evidence = lake.scored_files(), lake.evidence_files()
@@ -39,6 +40,9 @@ def set_inputs(con: duckdb.DuckDBPyConnection, lake: Lakehouse, exporters: Expor
     manifest = safety.manifest_file(scratch_dir or lake.root / ".distill_duck")
     bound = _bind(con, {
         "root_prefix": str(lake.root).rstrip("/") + "/",
+        # the run's recorded_at (SPEC 3), bound rather than rendered: the models' SQL is then
+        # the same text on every run, and parsed once per process
+        "recorded_at": recorded_at or now_iso(),
         "scored_paths": [lake.path(p) for p in scored],
         "evidence_paths": [lake.path(p) for p in evidence],
         # ids already exported (idempotent append; a dry run previews against them too)

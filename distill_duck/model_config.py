@@ -22,7 +22,9 @@ from distill_duck.errors import DistillError
 #                (carried over from the last warehouse when its sources did not change)
 #   check        assertions (name, passed, detail) on the run as prepared: one failing stops
 #                the run before anything is written; all go into the receipt
-MATERIALIZATIONS = ("table", "view", "incremental", "export", "publish", "check")
+#   memo         values kept between runs by `key` (memo.py): the models naming it in
+#                `memo=` look their rows up there and add the ones they computed
+MATERIALIZATIONS = ("table", "view", "incremental", "export", "publish", "check", "memo")
 # the commands that run a model only when asked for it by name (`distill-duck run` and the
 # export commands leave it out)
 COMMANDS = ("health", "dataset")
@@ -42,6 +44,8 @@ class ModelConfig:
     # whose sides DuckDB cannot size: {'disabled_optimizers': 'build_side_probe_side'}
     settings: Mapping[str, str] = field(default_factory=dict)
     command: str | None = None  # run only by this command (one of COMMANDS)
+    key: str | None = None  # memo: the column its rows are kept by
+    memo: str | None = None  # a table adding its new rows to this memo model
 
     @property
     def published(self) -> bool:
@@ -79,4 +83,12 @@ class ModelConfig:
             raise DistillError(
                 f"model {model!r}: config(materialized='incremental') and config(files=...) go "
                 "together (an incremental model names the variable that lists its input files)")
+        if (config.materialized == "memo") != (config.key is not None):
+            raise DistillError(
+                f"model {model!r}: config(materialized='memo') and config(key=...) go together "
+                "(a memo names the column its rows are kept by)")
+        if config.memo is not None and config.materialized != "table":
+            raise DistillError(
+                f"model {model!r}: config(memo=...) is for tables (materialized='table'): "
+                "their new rows are added to the memo once built")
         return config

@@ -32,6 +32,7 @@ from distill_duck.exporters import Exporters, check_unknown
 from distill_duck.input_cache import CACHE_FILE, InputCache
 from distill_duck.lakehouse import RUNS_HISTORY, WAREHOUSE, Lakehouse
 from distill_duck.lock import root_lock
+from distill_duck.memo import Memos
 from distill_duck.outputs import remove_stale_scratch, repair_torn
 from distill_duck.receipts import facts_of, git_state, write_receipt
 from distill_duck.run_history import record_runs
@@ -163,7 +164,8 @@ def _run_exporters(
         # torn last line it cannot repair is skipped by the readers (a JSON object is read
         # whole), which is what the repair would leave
         existing = [p for p in outputs if lake.path(p).is_file()]
-        inputs, bound = set_inputs(con, lake, exporters, existing, options.safety, state_dir)
+        inputs, bound = set_inputs(con, lake, exporters, existing, options.safety, state_dir,
+                                   options.recorded_at)
         # parsed partition files are kept between runs under the root (not for dry runs,
         # which write nothing there, nor where DuckDB cannot keep a file: see work_dir)
         if work_dir == state_dir and not options.dry_run:
@@ -183,8 +185,10 @@ def _run_exporters(
         select = [m.name for m in project.exporter_models(names)] + list(RECEIPT_MODELS)
         # the published input relations (scored_runs, input_errors, ...) come from this read
         select += [m.name for m in project.published() if m.config.materialized != "publish"]
+        memos = Memos(project)
         timings = project.run(con, select, progress=progress,
-                              strategies={"incremental": cache.strategy, "export": staging})
+                              strategies={"incremental": cache.strategy, "export": staging,
+                                          "memo": memos.memo, "table": memos.table})
         summaries = {e: read_summary(con, exporters, e, options) for e in names}
         ignored = list(bound["ignored_paths"])
 
@@ -355,7 +359,8 @@ def _run_models(
     try:
         existing = [p for p in project.exporters.outputs if lake.path(p).is_file()]
         project.install_macros(con)
-        _, bound = set_inputs(con, lake, project.exporters, existing)
+        _, bound = set_inputs(con, lake, project.exporters, existing,
+                              recorded_at=project.context.get("recorded_at"))
         timings = project.run(con, select, progress=progress)
         models = project.ordered(select)
         prints = fingerprints(project, models, bound)

@@ -222,16 +222,19 @@ def test_the_sql_lineage_follows_the_models_upstream_and_the_macros(tmp_path: Pa
     sql = tmp_path / "sql"
     shutil.copytree(SQL_DIR, sql)
 
-    def lineage(recorded_at: str = "2026-04-27T03:57:40.123Z") -> dict[str, str]:
-        project = Project(RunOptions(recorded_at=recorded_at).context(), sql_dir=sql)
+    def lineage(include_review: bool = False) -> dict[str, str]:
+        project = Project(RunOptions(include_review=include_review).context(), sql_dir=sql)
         return {name: project.sql_lineage(name) for name in ("evidence_records", "rag_decisions")}
 
     before = lineage()
     assert lineage() == before  # a pure function of the rendered SQL
     # run options rendered into a model count for it, not for the parsing upstream
-    other_time = lineage("2026-04-28T00:00:00.000Z")
-    assert other_time["evidence_records"] == before["evidence_records"]
-    assert other_time["rag_decisions"] != before["rag_decisions"]
+    other_option = lineage(include_review=True)
+    assert other_option["evidence_records"] == before["evidence_records"]
+    assert other_option["rag_decisions"] != before["rag_decisions"]
+    # recorded_at is bound, not rendered: runs at different times share every lineage
+    assert Project(RunOptions(recorded_at="2026-04-28T00:00:00.000Z").context(),
+                   sql_dir=sql).sql_lineage("rag_decisions") == before["rag_decisions"]
     with open(sql / "gates/rag_decisions.sql", "a") as f:
         f.write("\n-- downstream of evidence_records only\n")
     after_gate = lineage()
@@ -245,3 +248,69 @@ def test_the_sql_lineage_follows_the_models_upstream_and_the_macros(tmp_path: Pa
     with open(sql / "macros/10_text.sql", "a") as f:
         f.write("\nCREATE OR REPLACE TEMP MACRO lineage_probe() AS 1;\n")
     assert lineage()["evidence_records"] != after_input["evidence_records"]
+
+
+def _memo(root: Path) -> list[tuple[Any, ...]]:
+    con = duckdb.connect(str(root / CACHE), read_only=True)
+    try:
+        return con.execute("SELECT text_digest, content_key FROM fingerprint_memo ORDER BY 1").fetchall()
+    finally:
+        con.close()
+
+
+def _digest(text: str) -> int:
+    con = duckdb.connect()
+    try:
+        return con.execute("SELECT md5_number(?)", [text]).fetchone()[0]
+    finally:
+        con.close()
+
+
+def test_fingerprints_are_kept_by_text_and_computed_once(tmp_path: Path) -> None:
+    """SPEC 12.4/12.5 fingerprints live in a content-addressed memo in the input cache: a
+    run adds the texts it fingerprinted, a later run adds only texts not seen before, and
+    the outputs are those of a run without the cache."""
+    root = tmp_path / "lake"
+    _day(root, "01")
+    export_json(root, gates=True)
+    first = {d for d, _ in _memo(root)}
+    texts = [f"answer 01 {i}" for i in range(3)] + ["bad answer"]
+    assert first == {_digest(t) for t in texts}  # every text a gate could reach, once
+    _day(root, "02")  # three new answers and "bad answer" again
+    export_json(root, gates=True)
+    second = {d for d, _ in _memo(root)}
+    assert second == first | {_digest(f"answer 02 {i}") for i in range(3)}
+    fresh = tmp_path / "fresh"
+    shutil.copytree(root, fresh)
+    for p in ("exports", ".distill_duck", "warehouse.duckdb", "reports"):
+        shutil.rmtree(fresh / p, ignore_errors=True)
+        (fresh / p).unlink(missing_ok=True)
+    export_json(fresh, gates=True)
+    _day(fresh, "02")
+    export_json(fresh, gates=True)
+    assert snapshot(fresh / "exports") == snapshot(root / "exports")
+
+
+def test_the_memo_is_what_the_gates_read(tmp_path: Path) -> None:
+    """A memo row is trusted by its text's digest: a planted row giving an exported text the
+    content key of a new one makes the exact-duplicate gate refuse the new one, without
+    fingerprinting the exported row again. (It shows the memo is read; a real memo only
+    ever holds what the code computed.) Deleting the cache gives the true answer."""
+    root, probe = tmp_path / "lake", tmp_path / "probe"
+    _day(root, "01")
+    export_json(root, gates=True)
+    shutil.copytree(root, probe)
+    _day(probe, "02")
+    export_json(probe, gates=True)
+    (new_key,) = [k for d, k in _memo(probe) if d == _digest("answer 02 0")]
+    con = duckdb.connect(str(root / CACHE))
+    con.execute("UPDATE fingerprint_memo SET content_key = ? WHERE text_digest = ?",
+                [new_key, _digest("answer 01 0")])
+    con.close()
+    _day(root, "02")
+    planted = export_json(root, gates=True)
+    assert planted["rag"]["quarantine_by_reason"].get("duplicate_content") == 1
+    shutil.rmtree(root / ".distill_duck")
+    shutil.rmtree(root / "exports")
+    honest = export_json(root, gates=True)
+    assert "duplicate_content" not in honest["rag"]["quarantine_by_reason"]

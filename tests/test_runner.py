@@ -294,6 +294,9 @@ def test_config_is_captured_and_renders_to_nothing(tmp_path: Path) -> None:
     ("files='evidence_paths'", "config(materialized='incremental') and config(files=...) go together"),
     ("export='exports/x.jsonl'", "config(materialized='export') and config(export=...) go together"),
     ("materialized='export'", "config(materialized='export') and config(export=...) go together"),
+    ("materialized='memo'", "config(materialized='memo') and config(key=...) go together"),
+    ("key='text_digest'", "config(materialized='memo') and config(key=...) go together"),
+    ("materialized='view', memo='fingerprint_memo'", "config(memo=...) is for tables"),
     ("command='exports'", "config(command='exports') is not one of health, dataset"),
 ])
 def test_a_config_the_runner_does_not_know_is_an_error_naming_the_model(
@@ -381,8 +384,9 @@ def test_compile_prints_the_rendered_sql() -> None:
     # the default options, rendered as literals: RAG allows accepted and partially_accepted only
     assert "'accepted'" in sql and "'partially_accepted'" in sql
     assert "needs_human_review" not in sql
-    # recorded_at defaults to now, formatted as in SPEC 3
-    assert re.search(r"'\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z'", sql)
+    # recorded_at is bound per run, not rendered: the SQL is the same text on every run
+    assert "getvariable('recorded_at')" in sql
+    assert not re.search(r"'\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z'", sql)
     assert "scored_with_evidence" in sql
     sft = run_cli("compile", "sft_decisions").stdout
     assert "'rejected'" in sft and "'needs_human_review'" in sft  # SFT_NEVER, always rendered

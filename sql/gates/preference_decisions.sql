@@ -140,9 +140,9 @@ built AS (
         || ',"reason":' || json_str(reason_text)
         || ',"chosen_run_id":' || json_str(chosen_run_id)
         || ',"rejected_run_id":' || json_str(rejected_run_id)
-        || ',"created_at":' || json_str({{ lit(recorded_at) }})
+        || ',"created_at":' || json_str(getvariable('recorded_at'))
         || ',"provenance":' || provenance_json(provenance_source_file_json,
-            provenance_line_offset_json, json_str(pair_sig_hash), {{ lit(recorded_at) }})
+            provenance_line_offset_json, json_str(pair_sig_hash), getvariable('recorded_at'))
         || '}' AS row_json,
         -- SPEC 6, check 5
         {{ row_validation('pair_sig_hash', [('prompt', 'has_content(prompt)'), ('chosen', 'has_content(chosen_out)'),

@@ -1,6 +1,8 @@
 {#-
   Jinja macro: the duplicate-gate fingerprints of the texts in `source` (a relation with
   the columns `keys`, `text` and `keep_shingles`), one row per text with
+      text_digest   the md5 of the text: with `memo` (a memo model, see fingerprint_memo),
+                    a text an earlier run fingerprinted is looked up, not computed again
       content_key   SPEC 12.4: the digest of the whitespace-normalised text
       bands         SPEC 12.5 candidates: 8 LSH band keys of a 32-value MinHash signature
       sig           the signature: the share of positions two texts agree on estimates their
@@ -14,13 +16,33 @@
   0.9, 98.5 % at 0.8, 40 % at 0.5, under 1 % at 0.25. Candidates are only candidates:
   the gate compares their shingles exactly (BENCHMARKS.md measures recall and candidates).
 -#}
-{% macro fingerprints(source, keys) -%}
+{% macro fingerprints(source, keys, memo=none) -%}
 {% set k = keys | join(', ') %}
-WITH t AS (
+WITH src AS (
+    -- text_digest names a text exactly (128-bit md5): the memo's key
+    SELECT {{ k }}, keep_shingles, text, {{ 'md5_number(text)' if memo else 'NULL::UHUGEINT' }} AS text_digest
+    FROM {{ source }}
+),
+{%- if memo %}
+known AS (
+    -- texts fingerprinted by an earlier run (the memo is content-addressed, so it holds for
+    -- any row with the same text); shingle sets are not kept there, so those are computed
+    SELECT src.{{ keys | join(', src.') }}, m.text_digest, m.content_key, m.bands, m.sig
+    FROM src JOIN {{ memo }} AS m USING (text_digest)
+    WHERE NOT src.keep_shingles
+),
+todo AS (
+    SELECT * FROM src WHERE keep_shingles OR text_digest NOT IN (SELECT text_digest FROM {{ memo }})
+),
+{%- else %}
+todo AS (SELECT * FROM src),
+{%- endif %}
+t AS (
     SELECT * EXCLUDE (wh), shingle_hashes(wh) AS sh
     FROM (
-        SELECT {{ k }}, keep_shingles, content_key(text) AS content_key, word_hashes(text_words(text)) AS wh
-        FROM {{ source }}
+        SELECT {{ k }}, keep_shingles, text_digest, content_key(text) AS content_key,
+            word_hashes(text_words(text)) AS wh
+        FROM todo
     )
 ),
 shingles AS (
@@ -36,11 +58,15 @@ signatures AS (
         lambda i: coalesce(list_filter(bl, lambda x: x.b >= i)[1].m, bl[1].m)) AS sig
     FROM ranges
 )
-SELECT t.{{ keys | join(', t.') }}, t.content_key,
+SELECT t.{{ keys | join(', t.') }}, t.text_digest, t.content_key,
     list_transform(range(8), lambda j: hash(j, s.sig[4 * j + 1], s.sig[4 * j + 2], s.sig[4 * j + 3], s.sig[4 * j + 4]))
         AS bands,
     s.sig,
     CASE WHEN t.keep_shingles THEN list_distinct(t.sh) END AS shingle_set
 FROM t
 JOIN signatures AS s USING ({{ k }})
+{%- if memo %}
+UNION ALL
+SELECT {{ k }}, text_digest, content_key, bands, sig, NULL FROM known
+{%- endif %}
 {%- endmacro %}

@@ -9,7 +9,7 @@ SELECT quarantine_json(qid, {{ lit(exporter) }}, reason, errors, q.file, q.line,
         -- by default the scored record as read, or {"_raw": ...} for a line that is not one
         coalesce(quarantine_source,
                  CASE WHEN s.is_object THEN s.record ELSE '{"_raw":' || json_str(s.excerpt) || '}' END),
-        q.source_provenance, {{ lit(recorded_at) }}) AS jsonl
+        q.source_provenance, getvariable('recorded_at')) AS jsonl
 FROM (
     SELECT *,
         short_id('q-', {{ lit(exporter) }} || '|' || reason || '|' || file || '|' || line || '|' || {{ extra }}) AS qid

@@ -13,9 +13,9 @@
     || ',"success_score":' || json_str({{ d }}.category)
     || ',"source_category":' || json_str({{ d }}.category)
     || ',"embedding_text":' || json_str(left({{ text }}, 2000))
-    || ',"created_at":' || json_str({{ lit(recorded_at) }})
+    || ',"created_at":' || json_str(getvariable('recorded_at'))
     || ',"provenance":' || provenance_json({{ d }}.provenance_source_file_json,
-        {{ d }}.provenance_line_offset_json, {{ d }}.provenance_sig_hash_json, {{ lit(recorded_at) }})
+        {{ d }}.provenance_line_offset_json, {{ d }}.provenance_sig_hash_json, getvariable('recorded_at'))
     || '}'
 {%- endmacro %}
 
@@ -26,9 +26,9 @@
     || ',"response":' || json_str({{ text }})
     || ',"source_run_id":' || json_str({{ d }}.evidence_run_id)
     || ',"quality_score":' || json_str({{ d }}.category)
-    || ',"created_at":' || json_str({{ lit(recorded_at) }})
+    || ',"created_at":' || json_str(getvariable('recorded_at'))
     || ',"provenance":' || provenance_json({{ d }}.provenance_source_file_json,
-        {{ d }}.provenance_line_offset_json, {{ d }}.provenance_sig_hash_json, {{ lit(recorded_at) }})
+        {{ d }}.provenance_line_offset_json, {{ d }}.provenance_sig_hash_json, getvariable('recorded_at'))
     || '}'
 {%- endmacro %}
 

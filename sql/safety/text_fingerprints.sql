@@ -6,6 +6,8 @@
 -- exporter may export, and both texts of every preference candidate (a rejected run's
 -- text is exported only as the rejected side of a pair), unless their rows are already in
 -- the dataset files (a re-run judges nothing again). Most of a lakehouse is neither.
+-- A text an earlier run fingerprinted comes from the memo (fingerprint_memo); the new ones
+-- are added to it.
 {% from 'macros/fingerprints.sql' import fingerprints %}
 {% from 'macros/categories.sql' import rag_allowed, sft_allowed with context %}
 {% from 'macros/instructions.sql' import sft_has_shape %}
@@ -46,4 +48,5 @@ new_pairs AS (
     SELECT * FROM preference_candidates
     WHERE pair_id(chosen_run_id, rejected_run_id, task_id) NOT IN (SELECT id FROM old)
 )
-SELECT * FROM ({{ fingerprints(source, ['partition', 'run_id']) }})
+{{ config(memo='fingerprint_memo') }}
+SELECT * FROM ({{ fingerprints(source, ['partition', 'run_id'], memo='fingerprint_memo') }})
