@@ -18,10 +18,10 @@ WITH datasets AS (
     SELECT output_file, count(id), count(DISTINCT id) FROM quarantine GROUP BY output_file
 )
 {%- for e in exporters.values() if e.never %}
-{%- set forbidden = 'count(*) FILTER (WHERE ' ~ e.score_key ~ ' IN ' ~ lit(e.never | list) ~ ')' %}
+{%- set forbidden = 'count(*) FILTER (WHERE ' ~ ident(e.score_key) ~ ' IN ' ~ lit(e.never | list) ~ ')' %}
 SELECT {{ lit(e.name ~ '_firewall') }} AS name, {{ forbidden }} = 0 AS passed,
     {{ lit(e.name | upper ~ ' rows scored ' ~ e.never | join(' or ') ~ ': ') }} || {{ forbidden }} AS detail
-FROM {{ output_rows(e.output_variable, "{" ~ lit(e.score_key) ~ ": 'VARCHAR'}", key=e.score_key) }}
+FROM {{ output_rows(e.output_variable, "{" ~ lit(e.score_key) ~ ": 'VARCHAR'}", key=ident(e.score_key)) }}
 UNION ALL
 {%- endfor %}
 SELECT 'preference_no_self_pairs', count(*) FILTER (WHERE chosen_run_id = rejected_run_id) = 0,
