@@ -93,7 +93,9 @@ def build_dataset(root: Path, out: Path, options: DatasetOptions) -> DatasetResu
     out = out.absolute()
     _check_target(out)
     lake = Lakehouse(root)
-    exporters = builtin()
+    project = Project({**RunOptions().context(), "eval_fraction": options.eval_fraction,
+                       "test_fraction": options.test_fraction})
+    exporters = project.exporters
     exports = [rel for rel in exporters.dataset_files if lake.path(rel).is_file()]
     if not exports:
         raise UsageError(f"{root / 'exports'} holds no export files; run "
@@ -102,8 +104,6 @@ def build_dataset(root: Path, out: Path, options: DatasetOptions) -> DatasetResu
     # the lock: the export files and the partitions are read as one state, not halfway
     # through another run's writes
     with root_lock(root), _staging(out) as staging:
-        project = Project({**RunOptions().context(), "eval_fraction": options.eval_fraction,
-                           "test_fraction": options.test_fraction})
         models = [m for m in project.models.values() if m.config.command == "dataset"]
         con = connect(spill_dir=staging / ".spill")
         try:

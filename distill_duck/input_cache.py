@@ -14,7 +14,8 @@ anything.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import contextlib
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
 import duckdb
@@ -25,6 +26,25 @@ from distill_duck.sqlquote import bind_variables, ident, lit
 
 CACHE = "input_cache"
 CACHE_FILE = "input_cache.duckdb"
+
+
+def cached_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    """Whether the attached cache database holds a table of this name."""
+    row = con.execute("SELECT count(*) FROM duckdb_tables() WHERE database_name = ? AND table_name = ?",
+                      [CACHE, name]).fetchone()
+    return bool(row and row[0])
+
+
+@contextlib.contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """All of the cache's changes inside, or none (a crash or error rolls them back)."""
+    con.execute("BEGIN")
+    try:
+        yield
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
 
 
 class InputCache:
@@ -59,30 +79,23 @@ class InputCache:
         version = self.project.sql_lineage(model.name)
         prints = {rel: f"{file_stat(p)}:{version}" for rel, p in files_by_rel.items()}
         table, files = f"{CACHE}.{ident(model.name)}", f"{CACHE}.{ident(model.name + '__files')}"
-        exists = con.execute(
-            "SELECT count(*) FROM duckdb_tables() WHERE database_name = ? AND table_name = ?",
-            [CACHE, model.name + "__files"],
-        ).fetchone()[0]
+        exists = cached_table(con, model.name + "__files")
         old = dict(con.execute(f"SELECT file, fingerprint FROM {files}").fetchall()) if exists else {}
         unchanged = [rel for rel, fp in prints.items() if old.get(rel) == fp]
         todo = [p for rel, p in files_by_rel.items() if old.get(rel) != prints[rel]]
         self.parsed[model.name] = len(todo)
         bind_variables(con, {variable: todo})
         try:
-            con.execute("BEGIN")
-            if not unchanged:
-                con.execute(f"CREATE OR REPLACE TABLE {table} AS {model.sql}")
-            else:
-                con.execute(f"DELETE FROM {table} WHERE file NOT IN (SELECT unnest(?::VARCHAR[]))",
-                            [unchanged])
-                con.execute(f"INSERT INTO {table} {model.sql}")
-            con.execute(f"CREATE OR REPLACE TABLE {files} (file VARCHAR, fingerprint VARCHAR)")
-            con.execute(f"INSERT INTO {files} SELECT unnest(?::VARCHAR[]), unnest(?::VARCHAR[])",
-                        [list(prints), list(prints.values())])
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
+            with transaction(con):
+                if not unchanged:
+                    con.execute(f"CREATE OR REPLACE TABLE {table} AS {model.sql}")
+                else:
+                    con.execute(f"DELETE FROM {table} WHERE file NOT IN (SELECT unnest(?::VARCHAR[]))",
+                                [unchanged])
+                    con.execute(f"INSERT INTO {table} {model.sql}")
+                con.execute(f"CREATE OR REPLACE TABLE {files} (file VARCHAR, fingerprint VARCHAR)")
+                con.execute(f"INSERT INTO {files} SELECT unnest(?::VARCHAR[]), unnest(?::VARCHAR[])",
+                            [list(prints), list(prints.values())])
         finally:
             # downstream models see every file again
             bind_variables(con, {variable: paths})

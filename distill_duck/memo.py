@@ -13,8 +13,7 @@ from __future__ import annotations
 
 import duckdb
 
-from distill_duck.errors import DistillError
-from distill_duck.input_cache import CACHE
+from distill_duck.input_cache import CACHE, cached_table, transaction
 from distill_duck.runner import Model, Project, build_table
 from distill_duck.sqlquote import ident, lit
 
@@ -31,31 +30,20 @@ class Memos:
     def memo(self, con: duckdb.DuckDBPyConnection, model: Model) -> None:
         table, version = self.stored(model.name), self.stored(model.name + "__version")
         lineage = self.project.sql_lineage(model.name)
-        exists = con.execute(
-            "SELECT count(*) FROM duckdb_tables() WHERE database_name = ? AND table_name = ?",
-            [CACHE, model.name + "__version"],
-        ).fetchone()[0]
-        kept = exists and con.execute(f"SELECT lineage FROM {version}").fetchone() == (lineage,)
+        kept = (cached_table(con, model.name + "__version")
+                and con.execute(f"SELECT lineage FROM {version}").fetchone() == (lineage,))
         if not kept:
-            con.execute("BEGIN")
-            try:
+            with transaction(con):
                 con.execute(f"CREATE OR REPLACE TABLE {table} AS {model.sql}")
                 con.execute(f"CREATE OR REPLACE TABLE {version} AS SELECT {lit(lineage)} AS lineage")
-                con.execute("COMMIT")
-            except BaseException:
-                con.execute("ROLLBACK")
-                raise
         con.execute(f"CREATE OR REPLACE VIEW {ident(model.name)} AS SELECT * FROM {table}")
 
     def table(self, con: duckdb.DuckDBPyConnection, model: Model) -> None:
         build_table(con, model)
         if model.config.memo is None:
             return
-        memo = self.project.models.get(model.config.memo)
-        if memo is None or memo.config.key is None:
-            raise DistillError(
-                f"model {model.name!r}: config(memo={model.config.memo!r}) names no memo model")
-        key, table = ident(memo.config.key), self.stored(memo.name)
+        memo = self.project.models[model.config.memo]  # a memo model it reads (checked on load)
+        key, table = ident(str(memo.config.key)), self.stored(memo.name)
         columns = ", ".join(ident(c) for (c,) in con.execute(
             "SELECT column_name FROM duckdb_columns() WHERE database_name = ? AND table_name = ? "
             "ORDER BY column_index", [CACHE, memo.name]).fetchall())

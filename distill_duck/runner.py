@@ -190,6 +190,13 @@ class Project:
             origin = "project" if root == self.project_sql_dir else "built-in"
             models[name] = Model(name, path, stage, sql, tuple(sorted(deps)),
                                  ModelConfig.parse(name, config), origin)
+        for model in models.values():
+            memo = model.config.memo
+            if memo is not None and (memo not in model.depends_on
+                                     or models[memo].config.materialized != "memo"):
+                raise DistillError(
+                    f"model {model.name!r}: config(memo={memo!r}) must name a memo model "
+                    "(materialized='memo') that its SQL reads")
         return models
 
     @property

@@ -308,6 +308,21 @@ def test_a_config_the_runner_does_not_know_is_an_error_naming_the_model(
     assert "\n" not in str(caught.value)
 
 
+@pytest.mark.parametrize("files", [
+    # the named model is no memo
+    {"a/plain.sql": "SELECT 1 AS k", "a/user.sql": "{{ config(memo='plain') }}\nSELECT * FROM plain"},
+    # a memo the model does not read (it would not be built first)
+    {"a/kept.sql": "{{ config(materialized='memo', key='k') }}\nSELECT 1 AS k WHERE false",
+     "a/user.sql": "{{ config(memo='kept') }}\nSELECT 1 AS k"},
+])
+def test_a_table_adds_to_a_memo_model_it_reads(tmp_path: Path, files: dict[str, str]) -> None:
+    project = make_project(tmp_path, files)
+    with pytest.raises(DistillError) as caught:
+        _ = project.models
+    assert str(caught.value).startswith("model 'user': config(memo=")
+    assert "must name a memo model (materialized='memo') that its SQL reads" in str(caught.value)
+
+
 def test_a_models_duckdb_settings_hold_for_its_statement_only(tmp_path: Path,
                                                            con: duckdb.DuckDBPyConnection) -> None:
     project = make_project(tmp_path, {

@@ -15,7 +15,8 @@
         filename=true) }}
 )
 {% endset %}
-{{ config(memo='fingerprint_memo') }}
+{% set memo = 'fingerprint_memo' %}
+{{ config(memo=memo) }}
 WITH judged AS (
     SELECT EXISTS (SELECT 1 FROM text_fingerprints) AS some_text
 ),
@@ -24,7 +25,7 @@ texts AS (
     WHERE text IS NOT NULL AND list_contains({{ lit(exporters.dataset_files) }}, file) AND (SELECT some_text FROM judged)
 )
 SELECT f.* EXCLUDE (shingle_set), NULL::HUGEINT AS chosen_key, NULL::HUGEINT AS rejected_key
-FROM ({{ fingerprints('texts', ['file', 'id'], memo='fingerprint_memo') }}) AS f
+FROM ({{ fingerprints('texts', ['file', 'id'], memo=memo) }}) AS f
 UNION ALL
 SELECT file, id, NULL, NULL, NULL, NULL, content_key(chosen), content_key(rejected)
 FROM {{ rows }}

@@ -48,5 +48,6 @@ new_pairs AS (
     SELECT * FROM preference_candidates
     WHERE pair_id(chosen_run_id, rejected_run_id, task_id) NOT IN (SELECT id FROM old)
 )
-{{ config(memo='fingerprint_memo') }}
-SELECT * FROM ({{ fingerprints(source, ['partition', 'run_id'], memo='fingerprint_memo') }})
+{% set memo = 'fingerprint_memo' %}
+{{ config(memo=memo) }}
+SELECT * FROM ({{ fingerprints(source, ['partition', 'run_id'], memo=memo) }})
