@@ -19,6 +19,7 @@ import duckdb
 
 from distill_duck import __version__, interrupts
 from distill_duck import exporters as declared
+from distill_duck.engines import ENGINES
 from distill_duck.errors import EXIT_INTERRUPTED, EXIT_OK, DistillError, UsageError, exit_code_of
 from distill_duck.exporters import Exporters
 from distill_duck.lakehouse import resolve_root
@@ -132,6 +133,16 @@ def _add_project(p: argparse.ArgumentParser) -> None:
     p.add_argument("--project", metavar="DIR", type=Path,
                    help="your models: DIR/sql/<folder>/<name>.sql adds a model, or replaces the "
                    "built-in model of that name (see `distill-duck models --project DIR`)")
+
+
+def _add_engine(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group(
+        "engine", "Where the record-level models run. Both engines write the same bytes "
+        "(README: Beyond one machine).")
+    g.add_argument("--engine", choices=ENGINES, default="duckdb",
+                   help="duckdb (default: in this process) or spark (needs the spark extra)")
+    g.add_argument("--spark-master", metavar="URL",
+                   help="with --engine spark: the cluster (default: $SPARK_MASTER, else local[2])")
 
 
 # the flag of each run option an exporter may name in exporters.toml (`options`)
@@ -248,6 +259,7 @@ def build_parser(exporters: Exporters | None = None) -> Parser:
         _add_project(p)
         _add_run_options(p, chosen)
         _add_safety_options(p)
+        _add_engine(p)
         p.add_argument("--dry-run", action="store_true",
                        help="read everything, write nothing, report what a real run would do")
         p.add_argument("--json", action="store_true", help="print exactly one JSON summary object")
@@ -436,6 +448,8 @@ def _options(args: argparse.Namespace) -> RunOptions:
         dry_run=getattr(args, "dry_run", False),
         safety=_safety(args),
         project=args.project,
+        engine=getattr(args, "engine", "duckdb"),
+        spark_master=getattr(args, "spark_master", None),
         **({"recorded_at": args.recorded_at} if args.recorded_at else {}),
     )
 

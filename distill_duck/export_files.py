@@ -30,6 +30,10 @@ class Staging:
 
     def __call__(self, con: duckdb.DuckDBPyConnection, model: Model) -> None:
         build_table(con, model)
+        self.stage(con, model)
+
+    def stage(self, con: duckdb.DuckDBPyConnection, model: Model) -> None:
+        """Stage the lines of a model whose table is built (by another engine)."""
         target = str(model.config.export)
         scratch, rows = stage_export(con, model, self.stage_dir / target)
         self.rows_written[target] = rows

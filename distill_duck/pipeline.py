@@ -107,6 +107,13 @@ def phase_models(project: Project, *kinds: str, later: bool) -> list[Model]:
     return [m for k in kinds for m in project.of_kind(k) if after_write(project, m) == later]
 
 
+def phase_one(project: Project, names: Sequence[str]) -> list[str]:
+    """What phase 1 of an export run builds: the exporters' export and summary models, what
+    the receipt reads, and the published input relations (scored_runs, input_errors, ...)."""
+    select = [m.name for m in project.exporter_models(names)] + list(RECEIPT_MODELS)
+    return select + [m.name for m in project.published() if m.config.materialized != "publish"]
+
+
 def run_exporters(
     root: Path,
     exporters: Sequence[str],
@@ -114,6 +121,10 @@ def run_exporters(
     progress: Progress | None = None,
 ) -> RunResult:
     storage_version()  # a bad setting is refused before anything is written
+    if options.engine == "spark":
+        from distill_duck.engines.spark_run import check_supported
+
+        check_supported(options.safety)
     progress = interrupts.hooked(progress)
     if options.dry_run:
         # a dry run writes nothing under the root, not even scratch space
@@ -182,13 +193,19 @@ def _run_exporters(
         stage_dir = Path(tempfile.mkdtemp(prefix=STAGE_PREFIX, dir=state_dir))
         scratch_dirs.append(stage_dir)
         staging = Staging(stage_dir)
-        select = [m.name for m in project.exporter_models(names)] + list(RECEIPT_MODELS)
-        # the published input relations (scored_runs, input_errors, ...) come from this read
-        select += [m.name for m in project.published() if m.config.materialized != "publish"]
-        memos = Memos(project)
-        timings = project.run(con, select, progress=progress,
-                              strategies={"incremental": cache.strategy, "export": staging,
-                                          "memo": memos.memo, "table": memos.table})
+        select = phase_one(project, names)
+        if options.engine == "spark":
+            from distill_duck.engines.spark_run import run_on_spark
+            from distill_duck.engines.spark_session import spark_session
+
+            # Spark parses every partition each run: the input cache and the memo are DuckDB's
+            timings = run_on_spark(spark_session(options.spark_master), project, con, select, bound,
+                                   staging.stage, progress)
+        else:
+            memos = Memos(project)
+            timings = project.run(con, select, progress=progress,
+                                  strategies={"incremental": cache.strategy, "export": staging,
+                                              "memo": memos.memo, "table": memos.table})
         summaries = {e: read_summary(con, exporters, e, options) for e in names}
         ignored = list(bound["ignored_paths"])
 

@@ -86,12 +86,33 @@ class _CompiledTemplates(jinja2.BytecodeCache):
 _COMPILED = _CompiledTemplates()
 
 
+class _EngineLoader(jinja2.FileSystemLoader):
+    """Templates by path, except that for an engine other than DuckDB a macro template
+    under ``macros/<engine>/`` replaces the one of the same name under ``macros/`` (the
+    byte-level reading tier, where the engines' SQL must differ)."""
+
+    def __init__(self, searchpath: list[str], engine: str):
+        super().__init__(searchpath)
+        self.engine = engine
+
+    def get_source(self, environment: jinja2.Environment,
+                   template: str) -> tuple[str, str, Callable[[], bool]]:
+        if self.engine != "duckdb" and template.startswith(f"{MACRO_DIR}/"):
+            try:
+                return super().get_source(
+                    environment, f"{MACRO_DIR}/{self.engine}/{template[len(MACRO_DIR) + 1:]}")
+            except jinja2.TemplateNotFound:
+                pass
+        return super().get_source(environment, template)
+
+
 class Project:
     """The models under one ``sql/`` folder, rendered with one set of run options."""
 
     def __init__(self, context: Mapping[str, Any] | None = None, sql_dir: Path = SQL_DIR,
-                 project: Path | None = None):
+                 project: Path | None = None, engine: str = "duckdb"):
         self.sql_dir = sql_dir
+        self.engine = engine
         # a user's project folder: the models under its sql/ add to the built-in ones, or
         # replace the one of the same name; its templates shadow ours of the same path
         self.project_sql_dir = project_sql_dir(project) if project is not None else None
@@ -102,7 +123,7 @@ class Project:
         # the exporters the models are written for (sql/exporters.toml, and a project's)
         self.exporters = exporters.load(self.roots)
         self.env = jinja2.Environment(
-            loader=jinja2.FileSystemLoader([str(d) for d in self.roots]),
+            loader=_EngineLoader([str(d) for d in self.roots], engine),
             undefined=jinja2.StrictUndefined,
             keep_trailing_newline=True,
             bytecode_cache=_COMPILED,
@@ -125,6 +146,10 @@ class Project:
         """The DuckDB macro definitions, rendered, in file-name order (ours and a project's)."""
         if self._macros is None:
             files = {p.name: p for d in reversed(self.roots) for p in sorted((d / MACRO_DIR).glob("*.sql"))}
+            if self.engine != "duckdb":
+                # the engine's own macro bodies come after, and replace those of their name
+                files.update({f"{self.engine}/{p.name}": p for d in reversed(self.roots)
+                              for p in sorted((d / MACRO_DIR / self.engine).glob("*.sql"))})
             self._macros = []
             for filename in sorted(files):
                 sql = self._render(files[filename]).strip()

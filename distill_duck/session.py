@@ -36,17 +36,22 @@ class RunOptions:
     clock: Callable[[], str] = field(default=now_iso, compare=False, repr=False)
     # a user's project folder whose sql/ models add to or replace the built-in ones
     project: Path | None = None
+    # where the record-level models run (distill_duck/engines): duckdb, or spark at a master
+    engine: str = "duckdb"
+    spark_master: str | None = None
 
     def context(self) -> dict[str, Any]:
         """The run options as template variables (the safety gates' flattened)."""
         values = asdict(self)
-        del values["clock"], values["safety"], values["project"]
+        del values["clock"], values["safety"], values["project"], values["engine"], values["spark_master"]
         return {**values, **self.safety.context()}
 
     def recorded(self) -> dict[str, Any]:
         """The options as a receipt and the run history record them."""
         values = asdict(self)
-        del values["clock"], values["dry_run"], values["safety"], values["project"]
+        del values["clock"], values["dry_run"], values["safety"], values["project"], values["spark_master"]
+        if self.engine == "duckdb":
+            del values["engine"]  # (records of the default engine read as they always did)
         return {**values, "safety_gates": self.safety.settings()}
 
 

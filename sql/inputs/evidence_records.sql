@@ -1,4 +1,5 @@
 {{ config(materialized='incremental', files='evidence_paths') }}
+{% from 'macros/fields.sql' import json_fields %}
 -- (incremental: rows are kept per partition file in .distill_duck/input_cache.duckdb; a run
 -- parses only new or changed files, see distill_duck/input_cache.py)
 -- Every non-blank evidence line: its fields read under the SPEC 2.1 type rule (a field of
@@ -28,9 +29,9 @@ SELECT
     json_string(f[9]) AS contractor,
     json_string(f[10]) AS provenance_source_file
 FROM (
-    SELECT file, line, error, excerpt, body, CASE WHEN is_object THEN json_extract(body, [
+    SELECT file, line, error, excerpt, body, CASE WHEN is_object THEN {{ json_fields('body', [
         '$.run_id', '$.task_id', '$.text', '$.model_role', '$.model_name', '$.source_files',
         '$.retrieved_context.matrix_corpora', '$.retrieved_context.pathway_fingerprints_seen',
-        '$.metadata.contractor', '$.provenance.source_file']) END AS f
+        '$.metadata.contractor', '$.provenance.source_file']) }} END AS f
     FROM evidence_lines
 )

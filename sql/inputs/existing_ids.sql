@@ -4,5 +4,5 @@
 -- reported by `health`.
 {% from 'macros/output_rows.sql' import output_rows %}
 SELECT DISTINCT substr(filename, length(getvariable('root_prefix')) + 1) AS file, json_string(id) AS id
-FROM {{ output_rows('output_paths', "{'id': 'JSON'}", filename=true) }} AS o
+FROM {{ output_rows('output_paths', {'id': 'JSON'}, filename=true) }} AS o
 WHERE json_string(id) IS NOT NULL

@@ -1,4 +1,5 @@
 {{ config(materialized='incremental', files='scored_paths') }}
+{% from 'macros/fields.sql' import json_fields %}
 -- (incremental: rows are kept per partition file in .distill_duck/input_cache.duckdb; a run
 -- parses only new or changed files, see distill_duck/input_cache.py)
 -- Every record (non-blank scored line): its fields read under the SPEC 2.2 type rule, or
@@ -15,7 +16,7 @@ SELECT
     json_string(f[2]) AS evidence_task_id,
     json_string(f[3]) AS category,
     json_strings(f[4]) AS reasons,
-    CASE WHEN json_type(f[5]) = 'OBJECT' THEN json_min(f[5]) END AS provenance,
+    CASE WHEN json_is_object(f[5]) THEN json_min(f[5]) END AS provenance,
     json_string(f[6]) AS provenance_source_file,
     json_string(f[7]) AS provenance_sig_hash,
     json_int64(f[8]) AS provenance_line_offset,
@@ -24,8 +25,8 @@ SELECT
     json_out(f[7]) AS provenance_sig_hash_json,
     json_out(f[8]) AS provenance_line_offset_json
 FROM (
-    SELECT file, line, is_object, error, excerpt, body, CASE WHEN is_object THEN json_extract(body, [
+    SELECT file, line, is_object, error, excerpt, body, CASE WHEN is_object THEN {{ json_fields('body', [
         '$.evidence_run_id', '$.evidence_task_id', '$.category', '$.reasons', '$.provenance',
-        '$.provenance.source_file', '$.provenance.sig_hash', '$.provenance.line_offset']) END AS f
+        '$.provenance.source_file', '$.provenance.sig_hash', '$.provenance.line_offset']) }} END AS f
     FROM scored_lines
 )

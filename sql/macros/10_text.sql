@@ -81,6 +81,13 @@ CREATE OR REPLACE TEMP MACRO shingle_hashes(wh) AS
         ELSE list_transform(range(1, len(wh) - 3),
             lambda i: hash(wh[i], wh[i + 1], wh[i + 2], wh[i + 3], wh[i + 4])) END;
 
+-- Which of the 32 ranges of one-permutation MinHash a shingle hash falls in (fingerprints.sql).
+CREATE OR REPLACE TEMP MACRO hash_range(h) AS h % 32;
+
+-- How many positions two MinHash signatures (lists of one length) agree on.
+CREATE OR REPLACE TEMP MACRO agreeing(a, b) AS
+    list_sum(list_transform(list_zip(a, b), lambda z: (z[1] = z[2])::INTEGER));
+
 -- Exact Jaccard similarity of two shingle sets (lists without repeats). The intersection
 -- is taken once: the one-element list_transform binds it to i. Pass columns, not
 -- expressions (a macro argument is pasted in wherever it is used).

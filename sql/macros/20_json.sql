@@ -99,3 +99,6 @@ CREATE OR REPLACE TEMP MACRO provenance_json(source_file, line_offset, sig_hash,
         '"line_offset":' || line_offset,
         '"sig_hash":' || sig_hash,
         '"recorded_at":' || json_str(recorded_at)) || '}';
+
+-- Whether a JSON fragment is an object.
+CREATE OR REPLACE TEMP MACRO json_is_object(j) AS json_type(j) = 'OBJECT';

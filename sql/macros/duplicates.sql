@@ -1,4 +1,5 @@
 {% from 'macros/output_rows.sql' import output_rows %}
+{% from 'macros/settle.sql' import settle %}
 {#- how many of the first texts of each LSH band a text is compared with (see band_candidates) -#}
 {% set bucket_cap = 8 %}
 {#- the signature positions two candidates must agree on to be compared (see band_candidates) -#}
@@ -35,7 +36,7 @@ FROM (
 {%- if min_agreeing() | int > 0 %}
 JOIN {{ nodes }} AS a ON a.id = c.earlier AND a.ord = c.earlier_ord
 JOIN {{ nodes }} AS b ON b.id = c.later AND b.ord = c.later_ord
-WHERE list_sum(list_transform(list_zip(a.sig, b.sig), lambda z: (z[1] = z[2])::INTEGER)) >= {{ lit(min_agreeing() | int) }}
+WHERE agreeing(a.sig, b.sig) >= {{ lit(min_agreeing() | int) }}
 {%- endif %}
 {%- endmacro %}
 
@@ -114,7 +115,7 @@ candidate_texts AS MATERIALIZED (
             WHERE j.id IN (SELECT later FROM candidates UNION ALL SELECT earlier FROM candidates)
             UNION ALL
             SELECT id, CASE WHEN content IS NOT NULL THEN content ELSE response END
-            FROM {{ output_rows('output_paths', "{'id': 'VARCHAR', 'content': 'VARCHAR', 'response': 'VARCHAR'}", filename=true) }}
+            FROM {{ output_rows('output_paths', {'id': 'VARCHAR', 'content': 'VARCHAR', 'response': 'VARCHAR'}, filename=true) }}
             WHERE substr(filename, length(getvariable('root_prefix')) + 1) = {{ lit(output_file) }}
                 AND id IN (SELECT earlier FROM candidates WHERE earlier_ord = 0)
         ))
@@ -143,18 +144,7 @@ edges AS MATERIALIZED (
 ),
 settled AS (
     -- greedy in input order: exported unless close to an earlier exported text
-    WITH RECURSIVE st(id, exported) USING KEY (id) AS (
-        SELECT id, CASE WHEN ord = 0 OR id NOT IN (SELECT later FROM edges) THEN true END FROM nodes
-        UNION
-        SELECT u.id, NOT bool_or(coalesce(s.exported, false))
-        FROM recurring.st AS u
-        JOIN edges AS e ON e.later = u.id
-        JOIN recurring.st AS s ON s.id = e.earlier
-        WHERE u.exported IS NULL
-        GROUP BY u.id
-        HAVING bool_or(coalesce(s.exported, false)) OR bool_and(s.exported IS NOT NULL)
-    )
-    SELECT * FROM st
+    {{ settle('nodes', 'edges') }}
 ),
 near AS (
     SELECT e.later AS id,

@@ -50,7 +50,7 @@ shingles AS (
 ),
 ranges AS (
     SELECT {{ k }}, list({'b': b, 'm': m} ORDER BY b) AS bl
-    FROM (SELECT {{ k }}, h % 32 AS b, min(h) AS m FROM shingles GROUP BY ALL)
+    FROM (SELECT {{ k }}, hash_range(h) AS b, min(h) AS m FROM shingles GROUP BY ALL)
     GROUP BY ALL
 ),
 signatures AS (

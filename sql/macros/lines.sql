@@ -11,6 +11,7 @@
   anywhere is split in DuckDB's escaped BLOB spelling, where a newline is the four
   characters \x0A and a literal backslash is \x5C, so the split is exact.
 -#}
+{% from 'macros/line_parts.sql' import line_parts %}
 {% macro physical_lines(paths_variable) -%}
 (
     -- one pipeline, no CTE read twice (DuckDB would keep every file in memory for the
@@ -24,15 +25,12 @@
         CASE WHEN NOT utf8 AND try(decode(bytes)) IS NULL
             THEN left(utf8_lossy(bytes[1:800]), 200) END AS excerpt
     FROM (
-        SELECT file, line, utf8,
-            CASE WHEN utf8 THEN
-                CASE WHEN line = 0 AND starts_with(part, chr(65279)) THEN substr(part, 2) ELSE part END
-            END AS body,
-            -- a file with a bad byte anywhere is split in the escaped spelling: strip the BOM
-            -- (line 0) and one trailing CR there, then turn each line back into bytes
-            CASE WHEN NOT utf8 THEN CAST(regexp_replace(
+        -- a file with a bad byte anywhere is split in the escaped spelling: strip the BOM
+        -- (line 0) and one trailing CR there, then turn each line back into bytes
+        {% set bytes_of_part %}CAST(regexp_replace(
                 CASE WHEN line = 0 THEN regexp_replace(part, '^\\xEF\\xBB\\xBF', '') ELSE part END,
-                '\\x0D$', '') AS BLOB) END AS bytes
+                '\\x0D$', '') AS BLOB){% endset %}
+        {{ line_parts(bytes_of_part) }}
         FROM (
             -- select-list unnest: a lateral join would copy the whole file into every row
             SELECT file, utf8, unnest(parts) AS part, generate_subscripts(parts, 1) - 1 AS line

@@ -1,6 +1,6 @@
 {#-
   Jinja macro: the rows of our own output files (listed in a variable) with DuckDB's
-  streaming JSON reader, typed by `columns`. Output files grow with every run, so they are
+  streaming JSON reader, typed by `columns` (a mapping of name to DuckDB type, or a DuckDB struct literal). Output files grow with every run, so they are
   never read whole; a line that is not a JSON object of that shape comes back as a row of
   NULLs and is dropped here (`distill-duck health` names it). A row over 32 MB stops the
   run with DuckDB's error naming the file (the reader holds two such buffers per thread).
@@ -9,7 +9,7 @@
 {% macro output_rows(paths_variable, columns, filename=false, key='id') -%}
 (
     SELECT *
-    FROM read_json(getvariable({{ lit(paths_variable) }}), columns = {{ columns }},
+    FROM read_json(getvariable({{ lit(paths_variable) }}), columns = {{ columns if columns is string else lit(columns) }},
                    format = 'newline_delimited', records = true, ignore_errors = true,
                    {% if filename %}filename = true, {% endif %}maximum_object_size = 33554432)
     WHERE {{ key }} IS NOT NULL

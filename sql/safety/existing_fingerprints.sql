@@ -11,7 +11,7 @@
     SELECT substr(filename, length(getvariable('root_prefix')) + 1) AS file, id,
         CASE WHEN content IS NOT NULL THEN content ELSE response END AS text, chosen, rejected
     FROM {{ output_rows('output_paths',
-        "{'id': 'VARCHAR', 'content': 'VARCHAR', 'response': 'VARCHAR', 'chosen': 'VARCHAR', 'rejected': 'VARCHAR'}",
+        {'id': 'VARCHAR', 'content': 'VARCHAR', 'response': 'VARCHAR', 'chosen': 'VARCHAR', 'rejected': 'VARCHAR'},
         filename=true) }}
 )
 {% endset %}

@@ -1,0 +1,12 @@
+-- Spark bodies of text macros of macros/10_text.sql whose DuckDB spelling has no Spark
+-- translation (list_zip). Same results.
+
+CREATE OR REPLACE TEMP MACRO text_shingles(w) AS
+    array_distinct(CASE WHEN size(w) < 5 THEN array(array_join(w, ' '))
+        ELSE transform(sequence(1, size(w) - 4), i -> array_join(slice(w, i, 5), ' ')) END);
+
+CREATE OR REPLACE TEMP MACRO agreeing(a, b) AS
+    aggregate(zip_with(a, b, (x, y) -> CAST(x = y AS INT)), 0, (n, v) -> n + v);
+
+-- (Spark's hashes are signed, and % keeps the sign: the range must still be one of 0-31)
+CREATE OR REPLACE TEMP MACRO hash_range(h) AS pmod(h, 32);

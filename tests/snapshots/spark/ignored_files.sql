@@ -1,0 +1,2 @@
+-- ignored_files
+SELECT file, CASE WHEN NOT (STARTSWITH(file, 'data/scored-runs/') OR STARTSWITH(file, 'data/evidence/')) THEN 'not under data/scored-runs/ or data/evidence/' WHEN NOT ENDSWITH(file, '.jsonl') THEN 'name does not end in .jsonl' WHEN ARRAY_SIZE(SPLIT(file, CONCAT('\\Q', '/', '\\E'))) <> 6 THEN 'not exactly three folders below ' || ARRAY_JOIN(SLICE(SPLIT(file, CONCAT('\\Q', '/', '\\E')), 1, 2 - 1 + 1), '/') || '/' ELSE 'not a regular file' END AS why FROM (SELECT EXPLODE(CAST(:ignored_paths AS ARRAY<STRING>)) AS file)

@@ -1,0 +1,2 @@
+-- preference_records
+SELECT *, MIN(seq) OVER (PARTITION BY evidence_task_id) AS group_first FROM (SELECT ROW_NUMBER() OVER (ORDER BY file NULLS LAST, line NULLS LAST) AS seq, file, line, partition, evidence_run_id, evidence_task_id, category, reasons, source_files, provenance, provenance_source_file, provenance_line_offset, provenance_source_file_json, provenance_line_offset_json FROM scored_with_evidence WHERE is_object AND provenance_complete AND has_run_id AND evidence_found AND COALESCE(evidence_task_id, '') <> '')

@@ -1,0 +1,135 @@
+"""The Spark dialect layer (distill_duck/engines/spark_sql.py), without Spark: what each
+rewrite makes of DuckDB SQL, the allow-list lint, and snapshots of every model the Spark
+engine runs, so that a sqlglot upgrade cannot change the SQL Spark runs unnoticed.
+
+Refresh the snapshots after a deliberate change with
+    DISTILL_DUCK_UPDATE_SNAPSHOTS=1 python -m pytest tests/test_spark_sql.py
+and read the diff.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from distill_duck.bindings import set_inputs
+from distill_duck.engines.spark_run import dialect_of
+from distill_duck.engines.spark_sql import ALLOWED, SparkDialect, calls
+from distill_duck.errors import DistillError
+from distill_duck.lakehouse import Lakehouse
+from distill_duck.pipeline import phase_one
+from distill_duck.runner import Project
+from distill_duck.safety import SafetyGates
+from distill_duck.session import RunOptions, connect
+
+SNAPSHOTS = Path(__file__).parent / "snapshots" / "spark"
+UPDATE = os.environ.get("DISTILL_DUCK_UPDATE_SNAPSHOTS") == "1"
+OPTIONS = RunOptions(recorded_at="2026-04-27T03:57:40.123Z", safety=SafetyGates(enabled=False))
+
+
+def _spark(sql: str, macros: str = "", spark_macros: str = "") -> str:
+    return SparkDialect([("m.sql", macros)], [spark_macros]).transpile("t", sql)
+
+
+@pytest.mark.parametrize(("duckdb_sql", "spark_sql"), [
+    # sqlglot reads len() as a string's LENGTH; our models only take a list's
+    ("SELECT len(l) FROM t", "SELECT ARRAY_SIZE(l) FROM t"),
+    # Spark's chr(n) is chr(n % 256)
+    ("SELECT chr(65279) || chr(10) FROM t", "SELECT '\ufeff' || '\\n' FROM t"),
+    # DuckDB's 1-based inclusive slices
+    ("SELECT w[2:] FROM t", "SELECT SLICE(w, 2, ARRAY_SIZE(w) - 2 + 1) FROM t"),
+    ("SELECT w[:-1] FROM t", "SELECT SLICE(w, 1, ARRAY_SIZE(w) - 1 - 1 + 1) FROM t"),
+    # a run value: Spark's named parameter
+    ("SELECT getvariable('recorded_at') FROM t", "SELECT :recorded_at FROM t"),
+    ("WITH a AS MATERIALIZED (SELECT 1 AS x) SELECT x FROM a", "WITH a AS (SELECT 1 AS x) SELECT x FROM a"),
+    ("SELECT hash(a, b) FROM t", "SELECT XXHASH64(a, b) FROM t"),
+    ("SELECT json_group_object(k, n) FROM t",
+     "SELECT TO_JSON(MAP_FROM_ENTRIES(COLLECT_LIST(STRUCT(k, n)))) FROM t"),
+    ("SELECT NULL::HUGEINT AS k FROM t", "SELECT CAST(NULL AS STRING) AS k FROM t"),
+    ("SELECT filename FROM read_blob(getvariable('scored_paths'))",
+     "SELECT filename FROM blob__scored_paths"),
+])
+def test_each_rewrite(duckdb_sql: str, spark_sql: str) -> None:
+    assert _spark(duckdb_sql) == spark_sql
+
+
+def test_a_macro_call_becomes_its_body_with_the_arguments_in_place() -> None:
+    macros = ("CREATE OR REPLACE TEMP MACRO twice(x) AS x * 2;\n"
+              "CREATE OR REPLACE TEMP MACRO inc(x) AS twice(x) + 1;")
+    assert _spark("SELECT inc(a + b) FROM t", macros) == "SELECT (((a + b) * 2) + 1) FROM t"
+    # a Spark body replaces the DuckDB one of the same name
+    assert _spark("SELECT twice(a) FROM t", macros, "CREATE OR REPLACE TEMP MACRO twice(x) AS x + x;") \
+        == "SELECT (a + a) FROM t"
+
+
+def test_sql_spark_would_read_differently_is_refused() -> None:
+    with pytest.raises(DistillError, match="regexp_replace without 'g'"):
+        _spark("SELECT regexp_replace(s, 'a', 'b') FROM t")  # first match only in DuckDB
+    assert "REGEXP_REPLACE" in _spark("SELECT regexp_replace(s, '^a', 'b') FROM t")  # one match anyway
+    with pytest.raises(DistillError, match="chr"):
+        _spark("SELECT chr(n) FROM t")
+
+
+def test_a_function_off_the_allow_list_is_named() -> None:
+    with pytest.raises(DistillError, match=r"model 't' calls list_frobnicate on Spark"):
+        _spark("SELECT list_frobnicate(l) FROM t")
+    assert calls("SELECT f(x), 'g(y)' FROM t WHERE x IN (1)") == ["f"]
+
+
+def _spark_models(tmp: Path, gates: bool = True) -> list[tuple[str, str]]:
+    """Every model an export-all runs on Spark, translated. The columns a `* REPLACE`
+    expands to come from Spark's catalog at run time; here from the same models built by
+    DuckDB on an empty lakehouse."""
+    safety = SafetyGates(enabled=gates, near_duplicates=False)  # (the gates Spark runs)
+    options = RunOptions(recorded_at=OPTIONS.recorded_at, safety=safety)
+    duck = Project(options.context())
+    select = phase_one(duck, list(duck.exporters))
+    con = connect()
+    duck.install_macros(con)
+    set_inputs(con, Lakehouse(tmp), duck.exporters, [], options.safety, tmp, options.recorded_at)
+    duck.run(con, select)
+    project = Project(options.context(), engine="spark")
+    dialect = dialect_of(project)
+    columns = {m.name: con.table(m.name).columns for m in duck.ordered(select)}
+    # what runs: each hoisted CTE's query, then the model's own
+    return [(m.name, "\n".join(f"-- {view}\n{sql}"
+                                for view, sql in dialect.transpile_parts(m.name, m.sql, columns)))
+            for m in project.ordered(select)]
+
+
+def test_every_model_the_spark_engine_runs_translates_within_the_allow_list(tmp_path: Path) -> None:
+    models = _spark_models(tmp_path)
+    assert {"scored_records", "evidence_records", "rag_decisions", "sft_decisions", "preference_decisions",
+            "rag_playbooks", "sft_instruction_response",
+            "preference_chosen_rejected"} <= {n for n, _ in models}
+    assert {"text_secrets", "text_fingerprints", "existing_fingerprints"} <= {n for n, _ in models}
+    for name, sql in models:
+        assert set(calls(sql)) <= ALLOWED, name
+    assert {n for n, _ in _spark_models(tmp_path / "off", gates=False)} < {n for n, _ in models}
+
+
+def test_the_translated_sql_is_the_snapshot(tmp_path: Path) -> None:
+    SNAPSHOTS.mkdir(parents=True, exist_ok=True)
+    changed = []
+    for name, sql in _spark_models(tmp_path):
+        path = SNAPSHOTS / f"{name}.sql"
+        if UPDATE:
+            path.write_text(sql + "\n")
+        elif not path.is_file() or path.read_text() != sql + "\n":
+            changed.append(name)
+    assert not changed, (f"the Spark SQL of {', '.join(changed)} changed (a sqlglot upgrade, or a model): "
+                         "read the difference and refresh with DISTILL_DUCK_UPDATE_SNAPSHOTS=1")
+
+
+def test_a_gate_spark_does_not_run_yet_is_refused_before_anything_starts(tmp_path: Path) -> None:
+    from tests.conftest import run_cli, snapshot
+
+    root = tmp_path / "lake"
+    (root / "data").mkdir(parents=True)
+    before = snapshot(root)
+    r = run_cli("export-all", "--root", str(root), "--engine", "spark", check=False)
+    assert r.returncode == 2
+    assert r.stderr.count("\n") == 1 and "--no-near-duplicate-gate" in r.stderr, r.stderr
+    assert snapshot(root) == before
