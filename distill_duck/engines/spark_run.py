@@ -32,7 +32,6 @@ LAZY = frozenset({"view"})
 NOT_ON_SPARK = {
     "near_duplicate": "--no-near-duplicate-gate",
     "benchmark_contamination": "leave out --decontaminate",
-    "hallucinated_file_path": "leave out --repo-manifest/--repo",
 }
 
 
