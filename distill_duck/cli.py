@@ -19,6 +19,7 @@ import duckdb
 
 from distill_duck import __version__, interrupts
 from distill_duck import exporters as declared
+from distill_duck.engines import DEFAULT as DEFAULT_ENGINE
 from distill_duck.engines import ENGINES
 from distill_duck.errors import EXIT_INTERRUPTED, EXIT_OK, DistillError, UsageError, exit_code_of
 from distill_duck.exporters import Exporters
@@ -139,7 +140,7 @@ def _add_engine(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group(
         "engine", "Where the record-level models run. Both engines write the same bytes "
         "(README: Beyond one machine).")
-    g.add_argument("--engine", choices=ENGINES, default="duckdb",
+    g.add_argument("--engine", choices=ENGINES, default=DEFAULT_ENGINE,
                    help="duckdb (default: in this process) or spark (needs the spark extra)")
     g.add_argument("--spark-master", metavar="URL",
                    help="with --engine spark: the cluster (default: $SPARK_MASTER, else local[2])")
@@ -448,7 +449,7 @@ def _options(args: argparse.Namespace) -> RunOptions:
         dry_run=getattr(args, "dry_run", False),
         safety=_safety(args),
         project=args.project,
-        engine=getattr(args, "engine", "duckdb"),
+        engine=getattr(args, "engine", DEFAULT_ENGINE),
         spark_master=getattr(args, "spark_master", None),
         **({"recorded_at": args.recorded_at} if args.recorded_at else {}),
     )

@@ -29,6 +29,7 @@ from sqlglot import exp
 from sqlglot.optimizer.scope import traverse_scope
 
 from distill_duck import __version__, exporters
+from distill_duck.engines import DEFAULT as DEFAULT_ENGINE
 from distill_duck.errors import DistillError, MachineError, UsageError
 from distill_duck.model_config import ModelConfig
 from distill_duck.sqlquote import ident, lit
@@ -97,7 +98,7 @@ class _EngineLoader(jinja2.FileSystemLoader):
 
     def get_source(self, environment: jinja2.Environment,
                    template: str) -> tuple[str, str, Callable[[], bool]]:
-        if self.engine != "duckdb" and template.startswith(f"{MACRO_DIR}/"):
+        if self.engine != DEFAULT_ENGINE and template.startswith(f"{MACRO_DIR}/"):
             try:
                 return super().get_source(
                     environment, f"{MACRO_DIR}/{self.engine}/{template[len(MACRO_DIR) + 1:]}")
@@ -110,7 +111,7 @@ class Project:
     """The models under one ``sql/`` folder, rendered with one set of run options."""
 
     def __init__(self, context: Mapping[str, Any] | None = None, sql_dir: Path = SQL_DIR,
-                 project: Path | None = None, engine: str = "duckdb"):
+                 project: Path | None = None, engine: str = DEFAULT_ENGINE):
         self.sql_dir = sql_dir
         self.engine = engine
         # a user's project folder: the models under its sql/ add to the built-in ones, or
@@ -146,7 +147,7 @@ class Project:
         """The DuckDB macro definitions, rendered, in file-name order (ours and a project's)."""
         if self._macros is None:
             files = {p.name: p for d in reversed(self.roots) for p in sorted((d / MACRO_DIR).glob("*.sql"))}
-            if self.engine != "duckdb":
+            if self.engine != DEFAULT_ENGINE:
                 # the engine's own macro bodies come after, and replace those of their name
                 files.update({f"{self.engine}/{p.name}": p for d in reversed(self.roots)
                               for p in sorted((d / MACRO_DIR / self.engine).glob("*.sql"))})

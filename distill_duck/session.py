@@ -14,6 +14,7 @@ from typing import Any
 
 import duckdb
 
+from distill_duck.engines import DEFAULT as DEFAULT_ENGINE
 from distill_duck.safety import SafetyGates
 from distill_duck.sqlquote import lit
 
@@ -37,7 +38,7 @@ class RunOptions:
     # a user's project folder whose sql/ models add to or replace the built-in ones
     project: Path | None = None
     # where the record-level models run (distill_duck/engines): duckdb, or spark at a master
-    engine: str = "duckdb"
+    engine: str = DEFAULT_ENGINE
     spark_master: str | None = None
 
     def context(self) -> dict[str, Any]:
@@ -50,7 +51,7 @@ class RunOptions:
         """The options as a receipt and the run history record them."""
         values = asdict(self)
         del values["clock"], values["dry_run"], values["safety"], values["project"], values["spark_master"]
-        if self.engine == "duckdb":
+        if self.engine == DEFAULT_ENGINE:
             del values["engine"]  # (records of the default engine read as they always did)
         return {**values, "safety_gates": self.safety.settings()}
 

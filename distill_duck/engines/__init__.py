@@ -4,3 +4,4 @@
 from __future__ import annotations
 
 ENGINES = ("duckdb", "spark")
+DEFAULT = ENGINES[0]

@@ -78,10 +78,10 @@ def run_on_spark(
         started = time.perf_counter()
         parts = dialect.transpile_parts(model.name, model.sql,
                                         {d: spark.table(d).columns for d in model.depends_on})
+        bound_here = sorted(model.variables - _blob_variables(model))
         try:
             for view, sql in parts:
-                args = {v: _arg(bound[v]) for v in sorted(model.variables - _blob_variables(model))
-                        if f":{v}" in sql}
+                args = {v: _arg(bound[v]) for v in bound_here if f":{v}" in sql}
                 frame = spark.sql(sql, args=args)
                 if view != model.name or model.config.materialized not in LAZY:
                     frame = frame.localCheckpoint()  # computed now, and once

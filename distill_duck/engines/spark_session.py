@@ -32,7 +32,6 @@ REQUIRED = {
 DEFAULTS = {
     "spark.ui.enabled": "false",
     "spark.ui.showConsoleProgress": "false",
-    "spark.sql.shuffle.partitions": os.environ.get("DISTILL_DUCK_SPARK_SHUFFLE_PARTITIONS", "4"),
     # partition files are many and small: pack them by size, not one task per file
     "spark.sql.files.openCostInBytes": str(64 << 10),
 }
@@ -48,7 +47,8 @@ def spark_session(master: str | None = None) -> Any:
     builder = SparkSession.builder.appName("distill-duck")
     master = master or os.environ.get("SPARK_MASTER")
     builder = builder.master(master or DEFAULT_MASTER) if master or not _submitted() else builder
-    for key, value in DEFAULTS.items():
+    shuffle = os.environ.get("DISTILL_DUCK_SPARK_SHUFFLE_PARTITIONS", "4")  # (read when the session is made)
+    for key, value in {**DEFAULTS, "spark.sql.shuffle.partitions": shuffle}.items():
         builder = builder.config(key, value)
     spark = builder.getOrCreate()
     for key, value in REQUIRED.items():

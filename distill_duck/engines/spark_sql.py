@@ -15,11 +15,9 @@ then, on the sqlglot tree:
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from pathlib import Path
 
 import sqlglot
 from sqlglot import exp
@@ -57,7 +55,7 @@ sequence sha2 size slice sort_array split split_part startswith struct substr su
 to_json transform trim try_cast try_parse_json try_variant_get upper variant_get xxhash64
 zip_with dense_rank rank lag lead unhex hex conv string bigint int double decode encode
 try_to_binary is_variant_null char unbase64 base64 bit_length octet_length
-get_json_object make_valid_utf8 collect_list shiftright raise_error pmod xxhash64 to_json map_from_entries
+get_json_object make_valid_utf8 shiftright raise_error pmod
 """.split())
 
 
@@ -227,9 +225,16 @@ def rewrite(tree: exp.Expression) -> exp.Expression:
     (A replaced node's children are not visited by one pass: passes repeat until none
     changes anything.)"""
     for _ in range(8):
-        before = tree.sql("spark")
-        tree = tree.transform(_rewrite_node)
-        if tree.sql("spark") == before:
+        replaced = 0
+
+        def counted(node: exp.Expression) -> exp.Expression:
+            nonlocal replaced
+            new = _rewrite_node(node)
+            replaced += new is not node
+            return new
+
+        tree = tree.transform(counted)
+        if not replaced:
             return tree
     raise DistillError("the Spark rewrites do not settle: a rewrite undoes another")
 
@@ -358,8 +363,3 @@ _FUNCTIONS: Mapping[str, object] = {
     "regexp_split_to_array": _fn("split"),
 }
 
-
-@functools.cache
-def spark_macro_files(sql_dirs: tuple[Path, ...]) -> tuple[str, ...]:
-    """The text of every file under sql/macros/spark/ (ours, then a project's)."""
-    return tuple(p.read_text() for d in sql_dirs for p in sorted((d / "macros" / ENGINE).glob("*.sql")))
