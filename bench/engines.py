@@ -4,8 +4,8 @@ on this machine: wall time of each, and whether every export file is the same by
     python bench/engines.py --runs 20000            # needs the spark extra and Java 17
 
 The Spark session is started (and its start timed) before either export, so the Spark time
-is the run's, not the JVM's. The near-duplicate gate does not run on Spark yet: both
-engines run without it (--no-near-duplicate-gate), with every other default gate.
+is the run's, not the JVM's. Both engines run every default gate (secrets, exact and near
+duplicates).
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from distill_duck.cli import main  # noqa: E402
 from distill_duck.demo import write_demo  # noqa: E402
 from distill_duck.engines.spark_session import spark_session  # noqa: E402
 
-FLAGS = ["--no-near-duplicate-gate", "--recorded-at", "2026-04-27T03:57:40.123Z", "--json"]
+FLAGS = ["--recorded-at", "2026-04-27T03:57:40.123Z", "--json"]
 
 
 def outputs(root: Path) -> dict[str, bytes]:

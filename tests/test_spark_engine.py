@@ -21,16 +21,19 @@ CASES = Path(__file__).parent / "conformance"
 # the cases of SPEC 1-11 (their flags turn the safety gates off)
 CASES_1_11 = sorted(p.name for p in CASES.iterdir() if (p / "case.json").is_file()
                     and "--no-safety-gates" in json.loads((p / "case.json").read_text())["flags"])
-# the safety gates' cases whose gates run on Spark (the near-duplicate and decontamination
-# gates do not yet: they are turned off, and the file-path case keeps its manifest only)
+# the safety gates' cases (the decontamination gate does not run on Spark yet: the
+# file-path case keeps its manifest only)
 SAFETY_CASES = ["safety-duplicates", "safety-paths-evals", "safety-redact", "safety-secrets"]
 
 
 def _without_spark_gaps(flags: list[str]) -> list[str]:
+    from distill_duck.engines.spark_run import NOT_ON_SPARK
+
+    assert set(NOT_ON_SPARK) == {"benchmark_contamination"}, "a gate left Spark's gaps: test it here"
     if "--decontaminate" in flags:
         i = flags.index("--decontaminate")
         flags = flags[:i] + flags[i + 2:]
-    return flags + ["--no-near-duplicate-gate"]
+    return flags
 
 pytestmark = [pytest.mark.spark, pytest.mark.slow, pytest.mark.xdist_group("spark")]
 
@@ -89,7 +92,8 @@ def test_spark_writes_the_bytes_duckdb_writes(case: str, tmp_path: Path, spark: 
 @pytest.mark.parametrize("case", SAFETY_CASES)
 def test_the_safety_gates_on_spark_refuse_what_duckdb_refuses(case: str, tmp_path: Path,
                                                                spark: object) -> None:
-    # SPEC 12.1 (secrets, and --redact-secrets), 12.2 (file paths), 12.4 (exact duplicates)
+    # SPEC 12.1 (secrets, and --redact-secrets), 12.2 (file paths), 12.4 and 12.5 (exact and
+    # near duplicates)
     flags = _without_spark_gaps(json.loads((CASES / case / "case.json").read_text())["flags"])
     duck, on_spark = _both(CASES / case / "input", tmp_path, flags)
     outputs = _outputs(on_spark)
@@ -98,7 +102,10 @@ def test_the_safety_gates_on_spark_refuse_what_duckdb_refuses(case: str, tmp_pat
                for line in data.decode().splitlines()}
     # the gates acted: a secret or a repeat refused, or (--redact-secrets) a secret redacted
     redacted = any(b"[REDACTED:" in data for rel, data in outputs.items() if "quarantine" not in rel)
-    assert refused & {"secret_detected", "duplicate_content", "hallucinated_file_path"} or redacted, refused
+    assert refused & {"secret_detected", "duplicate_content", "near_duplicate", "hallucinated_file_path"} \
+        or redacted, refused
+    if case == "safety-duplicates":
+        assert {"duplicate_content", "near_duplicate"} <= refused
 
 
 def test_spark_on_a_demo_lakehouse_with_every_fault(tmp_path: Path, spark: object) -> None:
@@ -107,7 +114,33 @@ def test_spark_on_a_demo_lakehouse_with_every_fault(tmp_path: Path, spark: objec
     source = tmp_path / "demo"
     counts = write_demo(source, runs=240, seed=11)
     assert all(counts.get(f"fault:{kind}", 0) > 0 for kind in FAULT_KINDS), counts
-    duck, on_spark = _both(source, tmp_path, ["--no-near-duplicate-gate", "--recorded-at", RECORDED_AT])
+    duck, on_spark = _both(source, tmp_path, ["--recorded-at", RECORDED_AT])
     outputs = _outputs(on_spark)
     assert outputs == _outputs(duck)
     assert sum(len(v) for v in outputs.values()) > 50_000  # (a corpus worth comparing)
+
+
+def test_a_chain_of_near_duplicates_settles_in_input_order_on_spark(tmp_path: Path, spark: object) -> None:
+    # SPEC 12.5: each text differs from the one before by three words (similarity about
+    # 0.86) and from the one before that by six (about 0.73). In input order: a is
+    # exported, b is close to a, c is close only to b, which was refused, so c is exported,
+    # and d is close to c. Spark settles that in rounds (macros/spark/settle.sql).
+    from tests.conftest import evidence, scored, write_partition
+
+    words = [f"w{i}" for i in range(200)]
+    texts = [words]
+    for changed in ([20, 100, 180], [40, 120, 160], [60, 140, 10]):
+        texts.append([f"x{i}" if i in changed else w for i, w in enumerate(texts[-1])])
+    source = tmp_path / "chain"
+    ids = ["a", "b", "c", "d"]
+    write_partition(source, "scored-runs", "2026/04/26/runs.jsonl", [scored(i) for i in ids])
+    write_partition(source, "evidence", "2026/04/26/runs.jsonl",
+                    [evidence(i, text="# Finding\n" + " ".join(t)) for i, t in zip(ids, texts, strict=True)])
+    duck, on_spark = _both(source, tmp_path, ["--recorded-at", RECORDED_AT])
+    outputs = _outputs(on_spark)
+    assert outputs == _outputs(duck)
+    refused = [json.loads(line) for line in outputs["exports/quarantine/rag.jsonl"].decode().splitlines()]
+    assert [(r["source_record"]["evidence_run_id"], r["reason"]) for r in refused] \
+        == [("b", "near_duplicate"), ("d", "near_duplicate")]
+    exported = outputs["exports/rag/playbooks.jsonl"].decode()
+    assert exported.count("\n") == 2

@@ -82,7 +82,7 @@ def _spark_models(tmp: Path, gates: bool = True) -> list[tuple[str, str]]:
     """Every model an export-all runs on Spark, translated. The columns a `* REPLACE`
     expands to come from Spark's catalog at run time; here from the same models built by
     DuckDB on an empty lakehouse."""
-    safety = SafetyGates(enabled=gates, near_duplicates=False)  # (the gates Spark runs)
+    safety = SafetyGates(enabled=gates)  # (the default gates, all of which Spark runs)
     options = RunOptions(recorded_at=OPTIONS.recorded_at, safety=safety)
     duck = Project(options.context())
     select = phase_one(duck, list(duck.exporters))
@@ -128,8 +128,32 @@ def test_a_gate_spark_does_not_run_yet_is_refused_before_anything_starts(tmp_pat
 
     root = tmp_path / "lake"
     (root / "data").mkdir(parents=True)
+    evals = tmp_path / "evals.jsonl"
+    evals.write_text('{"text": "an evaluation task"}\n')
     before = snapshot(root)
-    r = run_cli("export-all", "--root", str(root), "--engine", "spark", check=False)
+    r = run_cli("export-all", "--root", str(root), "--engine", "spark", "--decontaminate", str(evals),
+                check=False)
     assert r.returncode == 2
-    assert r.stderr.count("\n") == 1 and "--no-near-duplicate-gate" in r.stderr, r.stderr
+    assert r.stderr.count("\n") == 1 and "benchmark_contamination" in r.stderr \
+        and "leave out --decontaminate" in r.stderr, r.stderr
     assert snapshot(root) == before
+
+
+def test_each_materialized_cte_runs_on_its_own_with_only_what_it_reads() -> None:
+    dialect = SparkDialect([], [])
+    parts = dict(dialect.transpile_parts("t", """
+        WITH a AS MATERIALIZED (SELECT 1 AS x), unused AS (SELECT 2 AS y), b AS (SELECT x FROM a)
+        SELECT * FROM (
+            WITH c AS MATERIALIZED (WITH d AS MATERIALIZED (SELECT x FROM b) SELECT * FROM d, d AS e)
+            SELECT * FROM c)"""))
+    # in scope order: a CTE before what reads it, a nested one before the one around it
+    assert list(parts) == ["t__a", "t__d", "t__c", "t"]
+    # each reads the views of those before it, and carries only the CTEs it reads
+    assert "t__a" in parts["t__d"] and "SELECT 1" not in parts["t__d"] and "b AS" in parts["t__d"]
+    assert "t__d" in parts["t__c"] and "b AS" not in parts["t__c"]
+    assert all("unused" not in sql for sql in parts.values())
+    # a CTE of the same name in an inner scope keeps the outer one it reads
+    shadow = dict(dialect.transpile_parts("s", """
+        WITH x AS (SELECT 1 AS v)
+        SELECT * FROM (WITH x AS MATERIALIZED (SELECT v + 1 AS v FROM x) SELECT v FROM x)"""))
+    assert "SELECT 1 AS v" in shadow["s__x"]

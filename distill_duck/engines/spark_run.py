@@ -27,10 +27,15 @@ from distill_duck.sqlquote import ident
 LAZY = frozenset({"view"})
 
 
+# a CTE named <x>_round_<n> (AS MATERIALIZED, so a view of its own) is one round of an
+# iteration unrolled in SQL, such as the near-duplicate settlement (macros/spark/settle.sql):
+# once a round leaves no row `pending`, every later round is the same relation, so it is
+# not computed
+ROUND = re.compile(r"^(.+_round_)\d+$")
+
 # the safety gates (SPEC 12) the Spark engine does not run yet, with the flag that turns
 # each off: an export asking for one is refused before it starts, never run without it
 NOT_ON_SPARK = {
-    "near_duplicate": "--no-near-duplicate-gate",
     "benchmark_contamination": "leave out --decontaminate",
 }
 
@@ -79,13 +84,20 @@ def run_on_spark(
         parts = dialect.transpile_parts(model.name, model.sql,
                                         {d: spark.table(d).columns for d in model.depends_on})
         bound_here = sorted(model.variables - _blob_variables(model))
+        settled: dict[str, str] = {}  # an iteration's name: its first round leaving nothing pending
         try:
             for view, sql in parts:
+                iteration = ROUND.match(view)
+                if iteration and iteration[1] in settled:
+                    spark.table(settled[iteration[1]]).createOrReplaceTempView(view)
+                    continue
                 args = {v: _arg(bound[v]) for v in bound_here if f":{v}" in sql}
                 frame = spark.sql(sql, args=args)
                 if view != model.name or model.config.materialized not in LAZY:
                     frame = frame.localCheckpoint()  # computed now, and once
                 frame.createOrReplaceTempView(view)
+                if iteration and frame.where("pending").isEmpty():
+                    settled[iteration[1]] = view
             if model.name in handed:
                 _hand_over(con, model.name, frame)
                 if model.config.materialized == "export":

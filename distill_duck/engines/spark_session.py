@@ -21,9 +21,6 @@ REQUIRED = {
     # DuckDB's JSON reader keeps duplicate keys; Spark's refuses the whole line otherwise
     "spark.sql.variant.allowDuplicateKeys": "true",
     "spark.sql.session.timeZone": "UTC",
-    # the near-duplicate settlement is unrolled into rounds (macros/spark/settle.sql): a
-    # deep plan, which the analyzer resolves in more than its default 100 passes
-    "spark.sql.analyzer.maxIterations": "1000",
 }
 
 

@@ -16,7 +16,7 @@ then, on the sqlglot tree:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 import sqlglot
@@ -127,11 +127,13 @@ class SparkDialect:
         tree = self.inline(tree)
         parts: list[tuple[str, exp.Expression]] = []
         if hoist:
-            for cte in [n for n in tree.dfs() if isinstance(n, exp.CTE) and n.args.get("materialized")]:
+            hoisted = [n for n in _post_order(tree) if isinstance(n, exp.CTE) and n.args.get("materialized")]
+            for cte in hoisted:
                 view = f"{name}__{cte.alias}"
                 parts.append((view, _standalone(cte)))
                 cte.set("this", exp.select("*").from_(exp.to_table(view)))
                 cte.set("materialized", None)
+            tree = _unused_ctes_dropped(tree)
         parts.append((name, tree))
         return [(view, self._spark_sql(name, part)) for view, part in parts]
 
@@ -169,27 +171,79 @@ class SparkDialect:
         return tree.transform(expand)
 
 
+def _post_order(node: exp.Expression) -> Iterator[exp.Expression]:
+    """The nodes under ``node`` children first, in the order of their arguments: a WITH's
+    CTEs before the query that reads them, each after the CTEs nested in it. Hoisted in
+    this order, every CTE a hoisted one can see is already a view of its own, never
+    computed again inside it."""
+    with_ = node.args.get("with_")  # (the parser sets a query's WITH last)
+    for child in [with_] * (with_ is not None) + [c for c in node.iter_expressions() if c is not with_]:
+        yield from _post_order(child)
+    yield node
+
+
 def _standalone(cte: exp.CTE) -> exp.Expression:
-    """A CTE's query on its own: with the CTEs it can see (those defined before it, in its
-    own WITH and in each enclosing one), nested as the scopes are, so shadowing holds."""
+    """A CTE's query on its own: with the CTEs it reads (directly or through each other)
+    of those it can see (defined before it, in its own WITH and in each enclosing one),
+    nested as the scopes are, so shadowing holds. Each part is then translated and planned
+    only with what it uses, not with every CTE it could see."""
     query: exp.Expression = exp.select("*").from_(exp.Subquery(this=cte.this.copy(), alias="cte"))
+    wanted = _reads(cte.this)
     child: exp.Expression = cte
     node = cte.parent
     while node is not None:
+        visible: list[exp.CTE] = []
         if isinstance(node, exp.With):
             visible = node.expressions[:node.expressions.index(child)] if child in node.expressions \
                 else list(node.expressions)
-            if visible:
-                query = exp.select("*").from_(exp.Subquery(this=query, alias="cte"))
-                query.set("with_", exp.With(expressions=[c.copy() for c in visible],
-                                           recursive=node.args.get("recursive")))
         elif isinstance(node, exp.Query) and node.args.get("with_") not in (None, child):
             # reached from the query's body: every CTE of its WITH is in scope
-            ctes = node.args["with_"].expressions
+            visible = list(node.args["with_"].expressions)
+        kept = []
+        for c in reversed(visible):  # (a CTE reads only those before it)
+            if c.alias in wanted:
+                kept.insert(0, c.copy())
+                wanted |= _reads(c.this)
+        if kept:
             query = exp.select("*").from_(exp.Subquery(this=query, alias="cte"))
-            query.set("with_", exp.With(expressions=[c.copy() for c in ctes]))
+            query.set("with_", exp.With(expressions=kept, recursive=node.args.get("recursive")
+                                        if isinstance(node, exp.With) else None))
         child, node = node, node.parent
     return query
+
+
+def _reads(node: exp.Expression) -> set[str]:
+    """The names of the relations (tables, views, CTEs) a query reads."""
+    return {t.name for t in node.find_all(exp.Table) if not t.args.get("db")}
+
+
+def _unused_ctes_dropped(query: exp.Expression) -> exp.Expression:
+    """``query`` without the CTEs nothing in it reads (any more: those a hoisted CTE read
+    are read from its view). Each part is then translated and planned only with what it
+    uses, not with every CTE it could see. A name read anywhere keeps every CTE of that
+    name (shadowing can only keep one too many)."""
+    while True:
+        read = {t.name for t in query.find_all(exp.Table) if not t.args.get("db")
+                and not any(_recursive_cte(a) and a.alias == t.name for a in _ancestors(t))}
+        unused = [c for c in query.find_all(exp.CTE) if c.alias not in read]
+        if not unused:
+            return query
+        for cte in unused:
+            with_ = cte.parent
+            cte.pop()
+            if isinstance(with_, exp.With) and not with_.expressions:
+                with_.pop()
+
+
+def _recursive_cte(node: exp.Expression) -> bool:
+    return (isinstance(node, exp.CTE) and isinstance(node.parent, exp.With)
+            and bool(node.parent.args.get("recursive")))
+
+
+def _ancestors(node: exp.Expression) -> Iterator[exp.Expression]:
+    while node.parent is not None:
+        node = node.parent
+        yield node
 
 
 def needs_columns(tree: exp.Expression) -> bool:

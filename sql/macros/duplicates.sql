@@ -1,5 +1,6 @@
 {% from 'macros/output_rows.sql' import output_rows %}
 {% from 'macros/settle.sql' import settle %}
+{% from 'macros/plan.sql' import reused %}
 {#- how many of the first texts of each LSH band a text is compared with (see band_candidates) -#}
 {% set bucket_cap = 8 %}
 {#- the signature positions two candidates must agree on to be compared (see band_candidates) -#}
@@ -22,7 +23,7 @@
   probability equal to the similarity, as MinHash's do).
 -#}
 {% macro band_candidates(nodes) -%}
-WITH band_keys AS (
+WITH band_keys AS {{ reused() }} (
     SELECT id, ord, band, row_number() OVER (PARTITION BY band ORDER BY ord, id) AS place
     FROM (SELECT id, ord, unnest(bands) AS band FROM {{ nodes }})
 )
@@ -61,16 +62,16 @@ WHERE agreeing(a.sig, b.sig) >= {{ lit(min_agreeing() | int) }}
 SELECT * FROM {{ rows }}
 {% else %}
 {% set order_key = "{'file': file, 'line': line}" %}
-WITH judged AS (
+WITH judged AS {{ reused() }} (
     SELECT r.file, r.line, r.id, r.partition, r.evidence_run_id, f.content_key, f.bands, f.sig
     FROM {{ rows }} AS r
     JOIN text_fingerprints AS f ON f.partition = r.partition AND f.run_id = r.evidence_run_id
     WHERE r.outcome = 'exported'
 ),
-old AS (
+old AS {{ reused() }} (
     SELECT id, content_key, bands, sig FROM existing_fingerprints WHERE file = {{ lit(output_file) }}
 ),
-exact AS (
+exact AS {{ reused() }} (
     SELECT j.*,
 {%- if gates.duplicate_content %}
         o.id AS repeats_old,
@@ -88,7 +89,7 @@ exact AS (
 {%- endif %}
 ),
 {%- if gates.near_duplicate %}
-nodes AS (
+nodes AS {{ reused() }} (
     -- the texts the near-duplicate gate compares: this run's representatives (ord > 0, in
     -- input order) and the earlier runs' rows (ord 0: already exported)
     SELECT id, 0 AS ord, bands, sig FROM old
@@ -96,7 +97,7 @@ nodes AS (
     SELECT id, row_number() OVER (ORDER BY file, line) AS ord, bands, sig
     FROM exact WHERE repeats_old IS NULL AND repeats_new IS NULL
 ),
-candidates AS (
+candidates AS {{ reused() }} (
     {{ band_candidates('nodes') }}
 ),
 candidate_texts AS MATERIALIZED (
