@@ -213,8 +213,10 @@ def _standalone(cte: exp.CTE) -> exp.Expression:
 
 
 def _reads(node: exp.Expression) -> set[str]:
-    """The names of the relations (tables, views, CTEs) a query reads."""
-    return {t.name for t in node.find_all(exp.Table) if not t.args.get("db")}
+    """The names of the relations (tables, views, CTEs) a query reads; a recursive CTE's
+    reference to itself is not a read."""
+    return {t.name for t in node.find_all(exp.Table) if not t.args.get("db")
+            and not any(_recursive_cte(a) and a.alias == t.name for a in _ancestors(t))}
 
 
 def _unused_ctes_dropped(query: exp.Expression) -> exp.Expression:
@@ -223,8 +225,7 @@ def _unused_ctes_dropped(query: exp.Expression) -> exp.Expression:
     uses, not with every CTE it could see. A name read anywhere keeps every CTE of that
     name (shadowing can only keep one too many)."""
     while True:
-        read = {t.name for t in query.find_all(exp.Table) if not t.args.get("db")
-                and not any(_recursive_cte(a) and a.alias == t.name for a in _ancestors(t))}
+        read = _reads(query)
         unused = [c for c in query.find_all(exp.CTE) if c.alias not in read]
         if not unused:
             return query
