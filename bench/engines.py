@@ -1,5 +1,6 @@
 """The same demo lakehouse exported by both engines (--engine duckdb and --engine spark),
-on this machine: wall time of each, and whether every export file is the same bytes.
+and its training datasets built by both, on this machine: wall time of each, and whether
+every export file and every dataset data file is the same bytes.
 
     python bench/engines.py --runs 20000            # needs the spark extra and Java 17
 
@@ -43,6 +44,21 @@ def export(root: Path, engine: str) -> float:
     return time.perf_counter() - started
 
 
+def dataset(root: Path, out: Path, engine: str) -> float:
+    started = time.perf_counter()
+    with contextlib.redirect_stdout(io.StringIO()):
+        code = main(["dataset", str(out), "--root", str(root), "--engine", engine])
+    if code != 0:
+        raise SystemExit(f"dataset --engine {engine} exited {code}")
+    return time.perf_counter() - started
+
+
+def data_files(out: Path) -> dict[str, bytes]:
+    """The dataset's files but its card and receipt (which say when they were made)."""
+    return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*"))
+            if p.is_file() and p.name not in ("README.md", "receipt.json")}
+
+
 def main_bench() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=20000)
@@ -54,16 +70,21 @@ def main_bench() -> None:
         started = time.perf_counter()
         spark_session()
         session = time.perf_counter() - started
-        times = {}
+        times, dataset_times = {}, {}
         for engine in ("duckdb", "spark"):
             root = Path(tmp) / engine
             shutil.copytree(source, root)
             times[engine] = export(root, engine)
+            dataset_times[engine] = dataset(root, Path(tmp) / f"dataset-{engine}", engine)
         same = outputs(Path(tmp) / "duckdb") == outputs(Path(tmp) / "spark")
+        same_datasets = data_files(Path(tmp) / "dataset-duckdb") == data_files(Path(tmp) / "dataset-spark")
     print(json.dumps({"runs": args.runs, "input_bytes": facts["bytes"], "spark_session_s": round(session, 1),
                       "duckdb_s": round(times["duckdb"], 1), "spark_s": round(times["spark"], 1),
                       "spark_over_duckdb": round(times["spark"] / times["duckdb"], 1),
-                      "same_bytes": same}), )
+                      "same_bytes": same,
+                      "dataset_duckdb_s": round(dataset_times["duckdb"], 1),
+                      "dataset_spark_s": round(dataset_times["spark"], 1),
+                      "dataset_same_bytes": same_datasets}))
 
 
 if __name__ == "__main__":

@@ -327,6 +327,7 @@ def build_parser(exporters: Exporters | None = None) -> Parser:
                    help="dataset name: the card's pretty_name and LlamaFactory's <name>_sft_train "
                    "(default distill_duck)")
     p.add_argument("--license", default="other", help="license id for the card (default other)")
+    _add_engine(p)
     p.add_argument("--json", action="store_true", help="print one JSON object {out, rows}")
 
     p = sub.add_parser("demo", help="write a deterministic sample lakehouse into DIR",
@@ -637,7 +638,8 @@ def cmd_dataset(args: argparse.Namespace) -> int:
 
     root = resolve_root(args.root)
     options = DatasetOptions(eval_fraction=args.eval_fraction, test_fraction=args.test_fraction,
-                             format=args.format, name=args.name, license=args.license)
+                             format=args.format, name=args.name, license=args.license,
+                             engine=args.engine, spark_master=args.spark_master)
     result = build_dataset(root, Path(args.out), options)
     if args.json:
         print(json.dumps({"out": str(result.out), "rows": result.rows}))

@@ -25,6 +25,8 @@ import duckdb
 
 from distill_duck import __version__
 from distill_duck.bindings import set_inputs
+from distill_duck.engines import DEFAULT as DEFAULT_ENGINE
+from distill_duck.engines import ENGINES
 from distill_duck.errors import DistillError, UsageError
 from distill_duck.exporters import builtin
 from distill_duck.input_cache import CACHE_FILE, InputCache
@@ -63,6 +65,17 @@ class DatasetOptions:
     format: str = "parquet"
     name: str = "distill_duck"
     license: str = "other"
+    # where the models run (distill_duck/engines); the files are written by DuckDB either way
+    engine: str = DEFAULT_ENGINE
+    spark_master: str | None = None
+
+    def recorded(self) -> dict[str, Any]:
+        """The options as the receipt keeps them (the engine only when it is not the default)."""
+        values = asdict(self)
+        del values["spark_master"]
+        if self.engine == DEFAULT_ENGINE:
+            del values["engine"]
+        return values
 
     def check(self) -> None:
         for flag, value in (("--eval-fraction", self.eval_fraction), ("--test-fraction", self.test_fraction)):
@@ -76,6 +89,8 @@ class DatasetOptions:
         if not NAME.match(self.name):
             raise UsageError(f"--name {self.name!r} must be letters, digits, '_', '.' or '-' "
                              "(it names LlamaFactory datasets like <name>_sft_train)")
+        if self.engine not in ENGINES:
+            raise UsageError(f"--engine must be one of {', '.join(ENGINES)}, not {self.engine!r}")
         if not NAME.match(self.license):
             raise UsageError(f"--license {self.license!r} must be a license id such as mit, "
                              "cc-by-4.0 or other")
@@ -113,10 +128,20 @@ def build_dataset(root: Path, out: Path, options: DatasetOptions) -> DatasetResu
             # the root lock, as they do), so a build after an export parses nothing again;
             # DuckDB misplaces the log of a database under a path holding "?" (see pipeline)
             state_dir = root / ".distill_duck"
-            strategies: dict[str, Strategy] = {}
-            if "?" not in str(state_dir):
-                strategies["incremental"] = InputCache(con, state_dir / CACHE_FILE, project, bound).strategy
-            project.run(con, [m.name for m in models], strategies=strategies)
+            if options.engine == "spark":
+                from distill_duck.engines.spark_run import run_on_spark
+                from distill_duck.engines.spark_session import spark_session
+
+                # Spark builds every dataset relation (reading every partition: the input
+                # cache is DuckDB's); DuckDB writes the files from them
+                run_on_spark(spark_session(options.spark_master), project, con,
+                             [m.name for m in models], bound, export=lambda *_: None)
+            else:
+                strategies: dict[str, Strategy] = {}
+                if "?" not in str(state_dir):
+                    cache = InputCache(con, state_dir / CACHE_FILE, project, bound)
+                    strategies["incremental"] = cache.strategy
+                project.run(con, [m.name for m in models], strategies=strategies)
             written = write_files(con, models, staging, options)
             counts = con.execute(
                 "SELECT config, split, category, \"rows\", tasks FROM dataset_counts ORDER BY ALL").fetchall()
@@ -136,14 +161,14 @@ def build_dataset(root: Path, out: Path, options: DatasetOptions) -> DatasetResu
             "tool": {"name": "distill-duck", "version": __version__},
             "created_at": now_iso(),
             "root": str(root),
-            "options": asdict(options),
+            "options": options.recorded(),
             "split_rule": "u = int(sha256(task_id)[:13], 16) / 16**13; validation if u < eval_fraction, "
                           "test if u >= 1 - test_fraction, else train",
             # the export files, and the partitions the task ids and prompts were looked up in
             "inputs": [{"file": rel, **(facts or {})} for rel, facts in
                        {**sources, **facts_of(root, inputs)}.items()],
             "rows": rows,
-            "tasks": {cfg: {s: n for (c, s), n in tasks.items() if c == cfg}
+            "tasks": {cfg: {s: tasks[cfg, s] for s in SPLITS if (cfg, s) in tasks}
                       for cfg in ("sft", "preference")},
             "files": written["files"],
             # the export run that last wrote each file: its options and the safety gates that ran

@@ -121,10 +121,6 @@ def run_exporters(
     progress: Progress | None = None,
 ) -> RunResult:
     storage_version()  # a bad setting is refused before anything is written
-    if options.engine == "spark":
-        from distill_duck.engines.spark_run import check_supported
-
-        check_supported(options.safety)
     progress = interrupts.hooked(progress)
     if options.dry_run:
         # a dry run writes nothing under the root, not even scratch space

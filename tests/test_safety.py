@@ -277,6 +277,62 @@ def test_a_shared_13_gram_is_contamination_and_12_words_are_not(lakehouse: Path,
     assert reasons(again, Q_RAG) == {"c12": "benchmark_contamination"}
 
 
+def evaluation_lake(root: Path, elsewhere: Path) -> list[str]:
+    """A lakehouse and two evaluation files with every way a line can hold an item or not
+    (SPEC 12.3, n = 5); returns the export flags. EVALUATION_REFUSALS says what is refused."""
+    evals = root / "evals.jsonl"  # in the root: named by its path there
+    root.mkdir(parents=True, exist_ok=True)
+    evals.write_bytes(b"\xef\xbb\xbf" + b"\n".join([
+        b'{"q": "alpha beta gamma delta epsilon zeta", "n": 1}',  # after a BOM
+        b'{"q": "one two three four five", "q": "six seven eight nine ten"}',  # each value counts
+        b'{"q": "red green blue cyan magenta"} trailing',  # not JSON
+        b'{"q": 12345, "r": ["lima mike november oscar papa"]}',  # no string value
+        b'\xff{"q": "bad byte line words here"}',  # not UTF-8
+        b'{"q": "shared words in both files"}\r',  # CRLF
+    ]) + b"\n")
+    plain = elsewhere / "evals.txt"  # outside the root: named by its whole path
+    plain.parent.mkdir(parents=True, exist_ok=True)
+    plain.write_text("shared words in both files\n\n   \nquick brown fox jumps over\ntoo short\n")
+    lake_of(root, {
+        "split": filler(1) + " Alpha beta\ngamma, DELTA epsilon " + filler(2),  # across a line break
+        "dup_first": filler(3) + " one two three four five " + filler(4),
+        "dup_last": filler(5) + " six seven eight nine ten " + filler(6),
+        "trailing": filler(7) + " red green blue cyan magenta " + filler(8),
+        "number": filler(9) + " lima mike november oscar papa " + filler(10),
+        "bad_byte": filler(11) + " bad byte line words here " + filler(12),
+        "both": filler(13) + " shared words in both files " + filler(14),
+        "plain": filler(15) + " quick brown fox jumps over " + filler(16),
+        "short": filler(17) + " too short " + filler(18),
+    })
+    return ["--decontaminate", str(evals), str(plain), "--decontaminate-ngram", "5"]
+
+
+# run id -> (file, line) the refusal names; a tie at the same position names the first
+# message (the whole path of evals.txt sorts before "evals.jsonl")
+EVALUATION_REFUSALS = {
+    "split": ("evals.jsonl", 0), "dup_first": ("evals.jsonl", 1), "dup_last": ("evals.jsonl", 1),
+    "both": ("/evals.txt", 0), "plain": ("/evals.txt", 3),
+}
+
+
+def assert_evaluation_refusals(root: Path) -> None:
+    rows = {r["source_record"]["evidence_run_id"]: r for r in output_rows(root, Q_RAG)}
+    assert {k: r["reason"] for k, r in rows.items()} \
+        == dict.fromkeys(EVALUATION_REFUSALS, "benchmark_contamination")
+    for run_id, (file, line) in EVALUATION_REFUSALS.items():
+        error = rows[run_id]["errors"][0]
+        named = re.search(r"with (\S+) item on line (\d+)", error)
+        assert named and named[1].endswith(file) and int(named[2]) == line, error
+        assert file != "evals.jsonl" or named[1] == file, error
+    assert "(\"alpha beta gamma delta epsilon ...\")" in rows["split"]["errors"][0]
+
+
+def test_evaluation_files_are_read_line_by_line_as_partitions_are(tmp_path: Path) -> None:
+    root = tmp_path / "lake"
+    export_json(root, "export-all", *evaluation_lake(root, tmp_path / "evals"))
+    assert_evaluation_refusals(root)
+
+
 # -- 12.4 exact duplicates ----------------------------------------------------------------
 
 

@@ -1,9 +1,11 @@
 """The Spark engine (--engine spark): the same models, the same bytes.
 
-Equivalence is the test: each conformance case of SPEC sections 1-11 and a demo lakehouse
-with every fault kind are exported by both engines, and every output file must be the
-same bytes, every summary the same. These need pyspark and a Java runtime (the spark
-extra); the translation tests below them do not.
+Equivalence is the test: each conformance case (SPEC 1-11, and the safety gates' with
+every gate of SPEC 12) and a demo lakehouse with every fault kind are exported by both
+engines, and every output file must be the same bytes, every summary the same; the demo's
+training datasets (SPEC 13) are built by both, and every data file must be the same bytes.
+These need pyspark and a Java runtime (the spark extra); the translation tests
+(tests/test_spark_sql.py) do not.
 """
 
 from __future__ import annotations
@@ -21,19 +23,8 @@ CASES = Path(__file__).parent / "conformance"
 # the cases of SPEC 1-11 (their flags turn the safety gates off)
 CASES_1_11 = sorted(p.name for p in CASES.iterdir() if (p / "case.json").is_file()
                     and "--no-safety-gates" in json.loads((p / "case.json").read_text())["flags"])
-# the safety gates' cases (the decontamination gate does not run on Spark yet: the
-# file-path case keeps its manifest only)
+# the safety gates' cases, each with its own flags (every gate of SPEC 12)
 SAFETY_CASES = ["safety-duplicates", "safety-paths-evals", "safety-redact", "safety-secrets"]
-
-
-def _without_spark_gaps(flags: list[str]) -> list[str]:
-    from distill_duck.engines.spark_run import NOT_ON_SPARK
-
-    assert set(NOT_ON_SPARK) == {"benchmark_contamination"}, "a gate left Spark's gaps: test it here"
-    if "--decontaminate" in flags:
-        i = flags.index("--decontaminate")
-        flags = flags[:i] + flags[i + 2:]
-    return flags
 
 pytestmark = [pytest.mark.spark, pytest.mark.slow, pytest.mark.xdist_group("spark")]
 
@@ -59,7 +50,8 @@ def _export(root: Path, *flags: str) -> dict[str, object]:
 
 
 def _both(source: Path, tmp_path: Path, flags: list[str]) -> tuple[Path, Path]:
-    duck, spark = tmp_path / "duckdb", tmp_path / "spark"
+    # (Spark reads paths as Hadoop globs: its root holds what a glob would read otherwise)
+    duck, spark = tmp_path / "duckdb", tmp_path / "spark [1] {x,y} *"
     for root in (duck, spark):
         shutil.copytree(source, root)
     got_duck = _export(duck, *[f.replace("{root}", str(duck)) for f in flags])
@@ -92,9 +84,9 @@ def test_spark_writes_the_bytes_duckdb_writes(case: str, tmp_path: Path, spark: 
 @pytest.mark.parametrize("case", SAFETY_CASES)
 def test_the_safety_gates_on_spark_refuse_what_duckdb_refuses(case: str, tmp_path: Path,
                                                                spark: object) -> None:
-    # SPEC 12.1 (secrets, and --redact-secrets), 12.2 (file paths), 12.4 and 12.5 (exact and
-    # near duplicates)
-    flags = _without_spark_gaps(json.loads((CASES / case / "case.json").read_text())["flags"])
+    # SPEC 12.1 (secrets, and --redact-secrets), 12.2 (file paths), 12.3 (benchmark
+    # contamination), 12.4 and 12.5 (exact and near duplicates)
+    flags = json.loads((CASES / case / "case.json").read_text())["flags"]
     duck, on_spark = _both(CASES / case / "input", tmp_path, flags)
     outputs = _outputs(on_spark)
     assert outputs == _outputs(duck)
@@ -106,9 +98,11 @@ def test_the_safety_gates_on_spark_refuse_what_duckdb_refuses(case: str, tmp_pat
         or redacted, refused
     if case == "safety-duplicates":
         assert {"duplicate_content", "near_duplicate"} <= refused
+    if case == "safety-paths-evals":
+        assert {"hallucinated_file_path", "benchmark_contamination"} <= refused
 
 
-def test_spark_on_a_demo_lakehouse_with_every_fault(tmp_path: Path, spark: object) -> None:
+def test_spark_on_a_demo_lakehouse_with_every_fault_and_its_datasets(tmp_path: Path, spark: object) -> None:
     from distill_duck.demo import FAULT_KINDS, write_demo
 
     source = tmp_path / "demo"
@@ -118,6 +112,21 @@ def test_spark_on_a_demo_lakehouse_with_every_fault(tmp_path: Path, spark: objec
     outputs = _outputs(on_spark)
     assert outputs == _outputs(duck)
     assert sum(len(v) for v in outputs.values()) > 50_000  # (a corpus worth comparing)
+
+    # SPEC 13: the training datasets built on Spark are the DuckDB engine's files, Parquet
+    # and JSONL, byte for byte (a test split too, so every layout has rows in each split)
+    built = {}
+    for engine, root in (("duckdb", duck), ("spark", on_spark)):
+        out = tmp_path / f"dataset-{engine}"
+        run_cli("dataset", str(out), "--root", str(root), "--test-fraction", "0.1", "--engine", engine)
+        built[engine] = {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*"))
+                         if p.is_file() and p.name not in ("README.md", "receipt.json")}
+        receipt = json.loads((out / "receipt.json").read_text())
+        built[engine]["rows and tasks"] = json.dumps([receipt["rows"], receipt["tasks"]]).encode()
+        assert receipt["options"].get("engine") == (None if engine == "duckdb" else "spark")
+    assert built["spark"] == built["duckdb"]
+    assert {"data/sft/test.parquet", "data/preference/train.parquet", "openai/dpo.test.jsonl",
+            "llamafactory/preference.train.jsonl"} <= set(built["spark"])
 
 
 def test_a_chain_of_near_duplicates_settles_in_input_order_on_spark(tmp_path: Path, spark: object) -> None:
@@ -144,3 +153,16 @@ def test_a_chain_of_near_duplicates_settles_in_input_order_on_spark(tmp_path: Pa
         == [("b", "near_duplicate"), ("d", "near_duplicate")]
     exported = outputs["exports/rag/playbooks.jsonl"].decode()
     assert exported.count("\n") == 2
+
+
+def test_evaluation_files_are_read_the_same_way_on_spark(tmp_path: Path, spark: object) -> None:
+    # SPEC 12.3: a BOM, CRLF, a key given twice, trailing text, a line that is not UTF-8,
+    # non-string values, blank lines, a file outside the root, two items sharing an n-gram
+    from tests.test_safety import assert_evaluation_refusals, evaluation_lake
+
+    source = tmp_path / "lake"
+    flags = evaluation_lake(source, tmp_path / "evals")
+    flags[flags.index(str(source / "evals.jsonl"))] = "{root}/evals.jsonl"
+    duck, on_spark = _both(source, tmp_path, ["--recorded-at", RECORDED_AT, *flags])
+    assert _outputs(on_spark) == _outputs(duck)
+    assert_evaluation_refusals(on_spark)

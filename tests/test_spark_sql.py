@@ -48,6 +48,13 @@ def _spark(sql: str, macros: str = "", spark_macros: str = "") -> str:
     ("SELECT json_group_object(k, n) FROM t",
      "SELECT TO_JSON(MAP_FROM_ENTRIES(COLLECT_LIST(STRUCT(k, n)))) FROM t"),
     ("SELECT NULL::HUGEINT AS k FROM t", "SELECT CAST(NULL AS STRING) AS k FROM t"),
+    # DuckDB's lambda index is 1-based, Spark's 0-based (an inner lambda binding the same
+    # name keeps its own, shifted once)
+    ("SELECT list_transform(l, lambda x, i: {'i': i, 'x': x}) FROM t",
+     "SELECT TRANSFORM(l, (x, i__from0) -> STRUCT((i__from0 + 1) AS i, x AS x)) FROM t"),
+    ("SELECT list_filter(l, lambda x, i: i > len(list_filter(x, lambda y, i: i = 1))) FROM t",
+     "SELECT FILTER(l, (x, i__from0) -> (i__from0 + 1) > "
+     "ARRAY_SIZE(FILTER(x, (y, i__from0) -> (i__from0 + 1) = 1))) FROM t"),
     ("SELECT filename FROM read_blob(getvariable('scored_paths'))",
      "SELECT filename FROM blob__scored_paths"),
 ])
@@ -62,6 +69,16 @@ def test_a_macro_call_becomes_its_body_with_the_arguments_in_place() -> None:
     # a Spark body replaces the DuckDB one of the same name
     assert _spark("SELECT twice(a) FROM t", macros, "CREATE OR REPLACE TEMP MACRO twice(x) AS x + x;") \
         == "SELECT (a + a) FROM t"
+
+
+def test_a_spark_body_keeps_its_own_lambda_index() -> None:
+    # a Spark macro body is Spark SQL: its transform's index is 0-based already, while a
+    # DuckDB body's is shifted
+    spark_body = "CREATE OR REPLACE TEMP MACRO at0(l) AS transform(l, (x, i) -> i);"
+    duckdb_body = "CREATE OR REPLACE TEMP MACRO at1(l) AS list_transform(l, lambda x, i: i);"
+    assert _spark("SELECT at0(l), at1(l) FROM t", duckdb_body, spark_body) \
+        == "SELECT (TRANSFORM(l, (x, i__from0) -> i__from0)), " \
+           "(TRANSFORM(l, (x, i__from0) -> (i__from0 + 1))) FROM t"
 
 
 def test_sql_spark_would_read_differently_is_refused() -> None:
@@ -79,13 +96,20 @@ def test_a_function_off_the_allow_list_is_named() -> None:
 
 
 def _spark_models(tmp: Path, gates: bool = True) -> list[tuple[str, str]]:
-    """Every model an export-all runs on Spark, translated. The columns a `* REPLACE`
-    expands to come from Spark's catalog at run time; here from the same models built by
-    DuckDB on an empty lakehouse."""
-    safety = SafetyGates(enabled=gates)  # (the default gates, all of which Spark runs)
+    """Every model an export-all or a dataset build runs on Spark, translated. The columns
+    a `* REPLACE` expands to come from Spark's catalog at run time; here from the same
+    models built by DuckDB on an empty lakehouse."""
+    # every gate of SPEC 12: the default ones, and the file-path and contamination gates
+    # with (empty) data of their own
+    tmp.mkdir(parents=True, exist_ok=True)
+    (tmp / "manifest.txt").write_text("")
+    (tmp / "evals.jsonl").write_text("")
+    safety = SafetyGates(enabled=gates, repo_manifest=str(tmp / "manifest.txt"),
+                         decontaminate=(str(tmp / "evals.jsonl"),))
     options = RunOptions(recorded_at=OPTIONS.recorded_at, safety=safety)
     duck = Project(options.context())
-    select = phase_one(duck, list(duck.exporters))
+    select = phase_one(duck, list(duck.exporters)) \
+        + [m.name for m in duck.models.values() if m.config.command == "dataset"]
     con = connect()
     duck.install_macros(con)
     set_inputs(con, Lakehouse(tmp), duck.exporters, [], options.safety, tmp, options.recorded_at)
@@ -104,7 +128,9 @@ def test_every_model_the_spark_engine_runs_translates_within_the_allow_list(tmp_
     assert {"scored_records", "evidence_records", "rag_decisions", "sft_decisions", "preference_decisions",
             "rag_playbooks", "sft_instruction_response",
             "preference_chosen_rejected"} <= {n for n, _ in models}
-    assert {"text_secrets", "text_fingerprints", "existing_fingerprints"} <= {n for n, _ in models}
+    assert {"text_secrets", "text_fingerprints", "existing_fingerprints", "evidence_missing_paths",
+            "text_contamination", "sft_samples", "dataset_sft", "dataset_preference"} \
+        <= {n for n, _ in models}
     for name, sql in models:
         assert set(calls(sql)) <= ALLOWED, name
     assert {n for n, _ in _spark_models(tmp_path / "off", gates=False)} < {n for n, _ in models}
@@ -121,22 +147,6 @@ def test_the_translated_sql_is_the_snapshot(tmp_path: Path) -> None:
             changed.append(name)
     assert not changed, (f"the Spark SQL of {', '.join(changed)} changed (a sqlglot upgrade, or a model): "
                          "read the difference and refresh with DISTILL_DUCK_UPDATE_SNAPSHOTS=1")
-
-
-def test_a_gate_spark_does_not_run_yet_is_refused_before_anything_starts(tmp_path: Path) -> None:
-    from tests.conftest import run_cli, snapshot
-
-    root = tmp_path / "lake"
-    (root / "data").mkdir(parents=True)
-    evals = tmp_path / "evals.jsonl"
-    evals.write_text('{"text": "an evaluation task"}\n')
-    before = snapshot(root)
-    r = run_cli("export-all", "--root", str(root), "--engine", "spark", "--decontaminate", str(evals),
-                check=False)
-    assert r.returncode == 2
-    assert r.stderr.count("\n") == 1 and "benchmark_contamination" in r.stderr \
-        and "leave out --decontaminate" in r.stderr, r.stderr
-    assert snapshot(root) == before
 
 
 def test_each_materialized_cte_runs_on_its_own_with_only_what_it_reads() -> None:

@@ -1,10 +1,11 @@
-"""The record-level models of an export run on Spark.
+"""The record-level models of an export run, or of a dataset build, on Spark.
 
 Spark builds every model the chosen exporters need (inputs, gates, export lines,
-summaries), from the same ``sql/`` files translated by :mod:`spark_sql`. The relations the
-rest of the run reads (the export lines, the summaries, the receipt's counts and the
-published input relations) are handed to DuckDB as Arrow tables, and from there the run
-goes on as on the DuckDB engine: checks, the atomic write, the warehouse, the receipt.
+summaries), or every dataset relation, from the same ``sql/`` files translated by
+:mod:`spark_sql`. The relations the rest of the command reads (the export lines, the
+summaries, the receipt's counts and the published input relations; the dataset relations)
+are handed to DuckDB as Arrow tables, and from there the command goes on as on the DuckDB
+engine: checks, the atomic write, the warehouse, the receipt; the dataset files.
 """
 
 from __future__ import annotations
@@ -17,9 +18,8 @@ from typing import Any
 import duckdb
 
 from distill_duck.engines.spark_sql import ENGINE, SparkDialect, blob_view
-from distill_duck.errors import DistillError, UsageError
+from distill_duck.errors import DistillError
 from distill_duck.runner import Model, Project
-from distill_duck.safety import SafetyGates
 from distill_duck.sqlquote import ident
 
 # how a model's Spark result is kept: a view is only a name for its query; every other
@@ -32,22 +32,6 @@ LAZY = frozenset({"view"})
 # once a round leaves no row `pending`, every later round is the same relation, so it is
 # not computed
 ROUND = re.compile(r"^(.+_round_)\d+$")
-
-# the safety gates (SPEC 12) the Spark engine does not run yet, with the flag that turns
-# each off: an export asking for one is refused before it starts, never run without it
-NOT_ON_SPARK = {
-    "benchmark_contamination": "leave out --decontaminate",
-}
-
-
-def check_supported(safety: SafetyGates) -> None:
-    """Refuse, in one line, a run asking for a gate that does not run on Spark yet."""
-    on = safety.on()
-    for gate, fix in NOT_ON_SPARK.items():
-        if on[gate]:
-            raise UsageError(f"the {gate} gate (SPEC 12) does not run on --engine spark yet: "
-                             f"{fix}, or use --engine duckdb")
-
 
 def dialect_of(project: Project) -> SparkDialect:
     macros = project.macro_sql()
@@ -124,13 +108,18 @@ def _arg(value: Any) -> Any:
     return value
 
 
+# Spark reads a path as a Hadoop glob: a lakehouse's own [, {, * or ? must be literal (the
+# files' path column gives them back unescaped)
+_GLOB = re.compile(r"([\\*?\[\]{}])")
+
+
 def _register_files(spark: Any, models: list[Model], bound: Mapping[str, Any]) -> None:
     """A binaryFile view (filename, content) of each file list a model reads with read_blob."""
     from pyspark.sql import types as T
 
     wanted = sorted({v for m in models for v in _blob_variables(m)})
     for variable in wanted:
-        paths = [str(p) for p in bound[variable]]
+        paths = [_GLOB.sub(r"\\\1", str(p)) for p in bound[variable]]
         if paths:
             frame = spark.read.format("binaryFile").load(paths).selectExpr(
                 "regexp_replace(path, '^file:', '') AS filename", "content")

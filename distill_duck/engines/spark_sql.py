@@ -55,7 +55,7 @@ sequence sha2 size slice sort_array split split_part startswith struct substr su
 to_json transform trim try_cast try_parse_json try_variant_get upper variant_get xxhash64
 zip_with dense_rank rank lag lead unhex hex conv string bigint int double decode encode
 try_to_binary is_variant_null char unbase64 base64 bit_length octet_length
-get_json_object make_valid_utf8 shiftright raise_error pmod
+get_json_object make_valid_utf8 shiftright raise_error pmod from_json map_values
 """.split())
 
 
@@ -96,9 +96,11 @@ class SparkDialect:
             for macro in parse_macros(sql, ModelDuckDB).values():
                 check_duckdb(macro.body)
                 self.macros[macro.name] = macro
-        # the Spark bodies replace the DuckDB ones of the same name
+        # the Spark bodies replace the DuckDB ones of the same name (a lambda index in a
+        # Spark body is Spark's own, 0-based: it is not shifted as a DuckDB one is)
         for sql in spark_macro_files:
-            self.macros.update(parse_macros(sql, "spark"))
+            for macro in parse_macros(sql, "spark").values():
+                self.macros[macro.name] = Macro(macro.name, macro.params, _indexes_kept(macro.body))
 
     def transpile(self, name: str, sql: str, columns: Mapping[str, Iterable[str]] | None = None) -> str:
         """A model's rendered SQL as one Spark SQL query (see :meth:`transpile_parts`)."""
@@ -319,6 +321,8 @@ def _rewrite_node(node: exp.Expression) -> exp.Expression:
         return exp.DataType.build(_TYPES[node.this], dialect="spark")
     if isinstance(node, exp.CTE):
         node.set("materialized", None)  # Spark has no AS MATERIALIZED hint
+    if isinstance(node, (exp.Transform, exp.ArrayFilter)) and _indexed(node.expression):
+        return _index_shifted(node)
     if isinstance(node, exp.Bracket) and _is_slice(node):
         return _slice(node)
     if isinstance(node, exp.Bracket) and len(node.expressions) == 1 \
@@ -361,6 +365,57 @@ def _ordered_list(order: exp.Order) -> exp.Expression:
     return exp.Anonymous(this="transform", expressions=[
         collected, exp.Lambda(this=exp.Dot(this=exp.column("e"), expression=exp.to_identifier("v")),
                               expressions=[exp.to_identifier("e")])])
+
+
+# the suffix of a lambda index parameter already made 1-based (so a pass does it once)
+_SHIFTED = "__from0"
+
+
+def _indexed(fn: exp.Expression | None) -> bool:
+    return isinstance(fn, exp.Lambda) and len(fn.expressions) == 2 \
+        and not fn.expressions[1].name.endswith(_SHIFTED)
+
+
+def _index_shifted(node: exp.Expression, by: int = 1) -> exp.Expression:
+    """list_transform/list_filter(l, lambda x, i: ...): DuckDB's index i is 1-based,
+    Spark's 0-based, so i is renamed and read as (i + 1) (``by`` 0: only renamed, for a
+    Spark body's own index). A lambda inside that binds the same name keeps its own."""
+    fn: exp.Lambda = node.expression
+    name = fn.expressions[1].name
+    renamed = exp.to_identifier(name + _SHIFTED)
+
+    def shift(n: exp.Expression) -> exp.Expression:
+        if isinstance(n, exp.Lambda) and any(p.name == name for p in n.expressions):
+            return n.copy()  # (transform does not descend into what it returns replaced)
+        if _reads_name(n, name):
+            read = exp.column(renamed.name)
+            return exp.Paren(this=exp.Add(this=read, expression=exp.Literal.number(by))) if by else read
+        return n
+
+    body = fn.this.copy().transform(shift)
+    new = node.copy()
+    new.set("expression", exp.Lambda(this=body, expressions=[fn.expressions[0].copy(), renamed]))
+    return new
+
+
+def _indexes_kept(tree: exp.Expression) -> exp.Expression:
+    """A Spark body with each lambda index marked as Spark's own (see _index_shifted)."""
+    def keep(n: exp.Expression) -> exp.Expression:
+        indexed = isinstance(n, (exp.Transform, exp.ArrayFilter)) and _indexed(n.expression)
+        return _index_shifted(n, by=0) if indexed else n
+
+    while any(_indexed(n.expression) for n in tree.find_all(exp.Transform, exp.ArrayFilter)):
+        tree = tree.transform(keep)
+    return tree
+
+
+def _reads_name(n: exp.Expression, name: str) -> bool:
+    """Whether n reads the variable ``name`` (not a struct key, field or qualified column)."""
+    if isinstance(n, exp.Column):
+        return n.name == name and not n.table
+    return isinstance(n, exp.Identifier) and n.name == name \
+        and not isinstance(n.parent, (exp.Column, exp.Dot)) \
+        and not (n.arg_key == "this" and isinstance(n.parent, exp.PropertyEQ))
 
 
 def _is_slice(node: exp.Bracket) -> bool:

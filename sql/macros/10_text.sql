@@ -25,6 +25,9 @@ CREATE OR REPLACE TEMP MACRO has_content(s) AS
         ELSE js_trim(s) <> ''
     END;
 
+-- A text of up to 15 hexadecimal digits as the integer it spells.
+CREATE OR REPLACE TEMP MACRO hex_number(s) AS CAST('0x' || s AS UBIGINT);
+
 -- sha256 id: prefix + first 16 lowercase hex characters (SPEC section 3).
 CREATE OR REPLACE TEMP MACRO short_id(prefix, seed) AS prefix || left(sha256(seed), 16);
 

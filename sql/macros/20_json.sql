@@ -30,6 +30,15 @@ CREATE OR REPLACE TEMP MACRO json_strings(j) AS
             lambda e: json_extract_string(e, '$'))
     END;
 
+-- The string values of a JSON object (non-strings ignored), in document order, a key
+-- given twice giving each of its values; NULL when j is not a JSON object.
+CREATE OR REPLACE TEMP MACRO json_object_strings(j) AS
+    CASE WHEN strict_json_valid(j) THEN CASE WHEN json_type(j) = 'OBJECT' THEN
+        list_transform(
+            list_filter(json_extract(j, '$.*'), lambda v: json_type(v) = 'VARCHAR'),
+            lambda v: json_extract_string(v, '$'))
+    END END;
+
 -- A JSON integer (no fraction or exponent) within the signed 64-bit range, else NULL.
 CREATE OR REPLACE TEMP MACRO json_int64(j) AS
     CASE

@@ -10,7 +10,7 @@
   other commands that render every model (`distill-duck run`, `compile`).
 -#}
 {% macro task_unit(task_id) -%}
-(CAST('0x' || left(sha256({{ task_id }}), 13) AS UBIGINT) / 4503599627370496.0)
+(CAST(hex_number(left(sha256({{ task_id }}), 13)) AS DOUBLE) / 4503599627370496.0)
 {%- endmacro %}
 
 {% macro task_split(task_id) -%}

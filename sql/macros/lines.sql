@@ -1,7 +1,8 @@
 {#-
   Jinja macro: the physical lines of a list of files, as rows
       (file, line, body, excerpt)
-  file     path relative to the root (the variable root_prefix is cut off)
+  file     path relative to the root (the variable root_prefix is cut off); with
+           anywhere=true a file outside the root keeps its whole path
   line     0-based index of the physical line (blank lines count)
   body     the line as text, without a file-start BOM and without one trailing CR;
            NULL when the line is not valid UTF-8
@@ -12,7 +13,7 @@
   characters \x0A and a literal backslash is \x5C, so the split is exact.
 -#}
 {% from 'macros/line_parts.sql' import line_parts %}
-{% macro physical_lines(paths_variable) -%}
+{% macro physical_lines(paths_variable, anywhere=false) -%}
 (
     -- one pipeline, no CTE read twice (DuckDB would keep every file in memory for the
     -- second reader)
@@ -39,7 +40,9 @@
                     CASE WHEN text IS NOT NULL THEN string_split(text, chr(10))
                          ELSE string_split(CAST(content AS VARCHAR), '\x0A') END AS parts
                 FROM (
-                    SELECT substr(filename, length(getvariable('root_prefix')) + 1) AS file,
+                    SELECT {% if anywhere %}CASE WHEN starts_with(filename, getvariable('root_prefix'))
+                        THEN substr(filename, length(getvariable('root_prefix')) + 1) ELSE filename END
+                        {%- else %}substr(filename, length(getvariable('root_prefix')) + 1){% endif %} AS file,
                         content, try(decode(content)) AS text
                     FROM read_blob(getvariable({{ lit(paths_variable) }}))
                 )

@@ -25,7 +25,7 @@ SELECT
     provenance.sig_hash AS provenance_sig_hash,
     try_cast(provenance.recorded_at AS TIMESTAMPTZ) AS provenance_recorded_at,
     provenance.recorded_at AS provenance_recorded_at_text
-FROM {{ output_rows('preference_output_paths', "{
+FROM {{ output_rows('preference_output_paths', {
         'id': 'VARCHAR',
         'prompt': 'VARCHAR',
         'chosen': 'VARCHAR',
@@ -34,5 +34,6 @@ FROM {{ output_rows('preference_output_paths', "{
         'chosen_run_id': 'VARCHAR',
         'rejected_run_id': 'VARCHAR',
         'created_at': 'VARCHAR',
-        'provenance': 'STRUCT(source_file VARCHAR, line_offset BIGINT, sig_hash VARCHAR, recorded_at VARCHAR)'
-    }") }}
+        'provenance': {'source_file': 'VARCHAR', 'line_offset': 'BIGINT', 'sig_hash': 'VARCHAR',
+                       'recorded_at': 'VARCHAR'}
+    }) }}

@@ -28,7 +28,7 @@ SELECT
     provenance.sig_hash AS provenance_sig_hash,
     try_cast(provenance.recorded_at AS TIMESTAMPTZ) AS provenance_recorded_at,
     provenance.recorded_at AS provenance_recorded_at_text
-FROM {{ output_rows('rag_output_paths', "{
+FROM {{ output_rows('rag_output_paths', {
         'id': 'VARCHAR',
         'title': 'VARCHAR',
         'content': 'VARCHAR',
@@ -38,5 +38,6 @@ FROM {{ output_rows('rag_output_paths', "{
         'source_category': 'VARCHAR',
         'embedding_text': 'VARCHAR',
         'created_at': 'VARCHAR',
-        'provenance': 'STRUCT(source_file VARCHAR, line_offset BIGINT, sig_hash VARCHAR, recorded_at VARCHAR)'
-    }") }}
+        'provenance': {'source_file': 'VARCHAR', 'line_offset': 'BIGINT', 'sig_hash': 'VARCHAR',
+                       'recorded_at': 'VARCHAR'}
+    }) }}

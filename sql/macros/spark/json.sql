@@ -34,6 +34,14 @@ CREATE OR REPLACE TEMP MACRO json_strings(j) AS
             e -> variant_get(e, '$', 'string'))
     END;
 
+-- (with ANSI mode off, Spark's map reader keeps a key given twice twice, as DuckDB's '$.*')
+CREATE OR REPLACE TEMP MACRO json_object_strings(j) AS
+    CASE WHEN strict_json_valid(j) THEN
+        transform(
+            filter(map_values(from_json(j, 'map<string,variant>')), v -> schema_of_variant(v) = 'STRING'),
+            v -> variant_get(v, '$', 'string'))
+    END;
+
 CREATE OR REPLACE TEMP MACRO json_int64(j) AS
     CASE WHEN schema_of_variant(try_parse_json(j)) = 'BIGINT'
         THEN variant_get(try_parse_json(j), '$', 'bigint') END;

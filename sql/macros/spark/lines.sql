@@ -6,7 +6,7 @@
   characters a byte, so that each line's bytes can be checked on their own.
 -#}
 {% from 'macros/line_parts.sql' import line_parts %}
-{% macro physical_lines(paths_variable) -%}
+{% macro physical_lines(paths_variable, anywhere=false) -%}
 (
     SELECT file, line,
         CASE
@@ -24,14 +24,15 @@
         FROM (
             SELECT file, utf8, lp.part AS part, lp.line AS line
             FROM (
-                -- (generated as Spark's transform, whose index is 0-based)
-                SELECT file, utf8, unnest(list_transform(parts, lambda p, i: {'line': i, 'part': p})) AS lp
+                SELECT file, utf8, unnest(list_transform(parts, lambda p, i: {'line': i - 1, 'part': p})) AS lp
                 FROM (
                 SELECT file, utf8,
                     CASE WHEN utf8 THEN string_split(CAST(content AS STRING), chr(10))
                          ELSE regexp_extract_all(hex(content) || '0A', '((?:[0-9A-F]{2})*?)0A', 1) END AS parts
                 FROM (
-                    SELECT substr(filename, length(getvariable('root_prefix')) + 1) AS file,
+                    SELECT {% if anywhere %}CASE WHEN starts_with(filename, getvariable('root_prefix'))
+                        THEN substr(filename, length(getvariable('root_prefix')) + 1) ELSE filename END
+                        {%- else %}substr(filename, length(getvariable('root_prefix')) + 1){% endif %} AS file,
                         content, is_valid_utf8(content) AS utf8
                     FROM read_blob(getvariable({{ lit(paths_variable) }}))
                 )

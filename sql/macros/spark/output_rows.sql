@@ -1,7 +1,8 @@
 {#-
   Spark's output_rows (see macros/output_rows.sql): the rows of our own output files as
-  columns typed by `columns` ('JSON': the value's fragment; 'VARCHAR': a string value),
-  a line that is not a JSON object giving no row.
+  columns typed by `columns` ('JSON': the value's fragment; 'VARCHAR': a string value;
+  'BIGINT', 'VARCHAR[]'; a mapping: a struct of those), a line that is not a JSON object
+  giving no row.
 -#}
 {% macro output_rows(paths_variable, columns, filename=false, key='id') -%}
 {%- if columns is string -%}
@@ -13,13 +14,7 @@
     FROM (
         SELECT {% if filename %}filename, {% endif %}
         {%- for name, type in columns.items() %}
-            {%- if type == 'JSON' %}
-            CASE schema_of_variant(try_variant_get(v, {{ lit('$.' ~ name) }}))
-                WHEN 'STRING' THEN to_json(try_variant_get(v, {{ lit('$.' ~ name) }}))
-                ELSE get_json_object(body, {{ lit('$.' ~ name) }}) END AS {{ ident(name) }}
-            {%- else %}
-            get_json_object(body, {{ lit('$.' ~ name) }}) AS {{ ident(name) }}
-            {%- endif %}{{ ',' if not loop.last }}
+            {{ value_at('$.' ~ name, type) }} AS {{ ident(name) }}{{ ',' if not loop.last }}
         {%- endfor %}
         FROM (
             SELECT filename, body, try_parse_json(body) AS v
@@ -32,5 +27,24 @@
     )
     WHERE {{ key }} IS NOT NULL
 )
+{%- endif -%}
+{%- endmacro %}
+
+{#- The value at a JSON path of a line (`body`, parsed as `v`) as a column of `type`. -#}
+{% macro value_at(path, type) -%}
+{%- if type is mapping -%}
+    { {%- for field, t in type.items() %}{{ lit(field) }}: {{ value_at(path ~ '.' ~ field, t) }}{{ ', ' if not loop.last }}{% endfor -%} }
+{%- elif type == 'JSON' -%}
+    CASE schema_of_variant(try_variant_get(v, {{ lit(path) }}))
+                WHEN 'STRING' THEN to_json(try_variant_get(v, {{ lit(path) }}))
+                ELSE get_json_object(body, {{ lit(path) }}) END
+{%- elif type == 'VARCHAR' -%}
+    get_json_object(body, {{ lit(path) }})
+{%- elif type == 'BIGINT' -%}
+    try_variant_get(v, {{ lit(path) }}, 'bigint')
+{%- elif type == 'VARCHAR[]' -%}
+    try_variant_get(v, {{ lit(path) }}, 'array<string>')
+{%- else -%}
+    CAST(get_json_object(body, {{ lit(path) }}) AS {{ type }})
 {%- endif -%}
 {%- endmacro %}

@@ -1,5 +1,7 @@
 -- Spark bodies of text macros of macros/10_text.sql whose DuckDB spelling has no Spark
--- translation (list_zip). Same results.
+-- translation (list_zip, a '0x' cast). Same results.
+
+CREATE OR REPLACE TEMP MACRO hex_number(s) AS CAST(conv(s, 16, 10) AS BIGINT);
 
 CREATE OR REPLACE TEMP MACRO text_shingles(w) AS
     array_distinct(CASE WHEN size(w) < 5 THEN array(array_join(w, ' '))

@@ -1,0 +1,2 @@
+-- dataset_counts
+SELECT 'sft' AS config, split, quality_score AS category, COUNT(*) AS `rows`, COUNT(DISTINCT task_id) AS tasks FROM dataset_sft GROUP BY ALL UNION ALL SELECT 'preference', split, REGEXP_EXTRACT(reason, '^chosen scored \'([^\']*)\'') || ' > ' || REGEXP_EXTRACT(reason, 'rejected scored \'([^\']*)\''), COUNT(*), COUNT(DISTINCT task_id) FROM dataset_preference GROUP BY ALL UNION ALL SELECT 'rag', split, source_category, COUNT(*), COUNT(DISTINCT source_run_id) FROM dataset_rag GROUP BY ALL

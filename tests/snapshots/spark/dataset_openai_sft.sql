@@ -1,0 +1,2 @@
+-- dataset_openai_sft
+SELECT split, id, messages FROM dataset_sft

@@ -1,0 +1,2 @@
+-- evidence_missing_paths
+SELECT f.partition, f.run_id, TRANSFORM(ARRAY_SORT(COLLECT_LIST(STRUCT(f.k AS k0, f.path AS v))), e -> e.v) AS missing FROM (SELECT partition, run_id, p.k AS k, REGEXP_REPLACE(p.path, '^\\./', '') AS path FROM (SELECT partition, run_id, EXPLODE(TRANSFORM(source_files, (path, k__from0) -> STRUCT((k__from0 + 1) AS k, path AS path))) AS p FROM evidence)) AS f ANTI JOIN repo_manifest AS m ON m.path = f.path GROUP BY f.partition, f.run_id
