@@ -69,7 +69,7 @@ def main() -> int:
     started = time.perf_counter()
     con.execute(f"CREATE TABLE fp AS {fingerprints}")
     # the gate's own candidate pairs (every text new, in id order)
-    con.execute("CREATE TABLE nodes AS SELECT id, id + 1 AS ord, bands, sig FROM fp")
+    con.execute("CREATE TABLE nodes AS SELECT id, {'file': 'bench', 'line': id} AS ord, bands, sig FROM fp")
     pairs = project.env.from_string(
         "{% from 'macros/duplicates.sql' import band_candidates %}{{ band_candidates('nodes') }}").render()
     con.execute(f"CREATE TABLE candidates AS SELECT earlier AS a, later AS b FROM ({pairs})")

@@ -8,7 +8,7 @@
 {% set cap = max_pairs_per_task %}
 WITH ranked AS (
     SELECT *,
-        row_number() OVER (PARTITION BY evidence_task_id, category ORDER BY seq) AS k
+        row_number() OVER (PARTITION BY evidence_task_id, category ORDER BY file, line) AS k
     FROM preference_records
     WHERE category IN ('accepted', 'rejected', 'partially_accepted')
 ),

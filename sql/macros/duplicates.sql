@@ -7,8 +7,9 @@
 {% macro min_agreeing() %}{{ ((near_duplicate_threshold - 0.3) * 32) | round(0, 'ceil') | int }}{% endmacro %}
 {#-
   Jinja macro: the near-duplicate candidate pairs among `nodes` (a relation: id, ord,
-  bands, sig; ord 0 for rows already exported, else input order), as earlier, later,
-  earlier_ord, later_ord. The gate and bench/near_duplicates.py both use it.
+  bands, sig; ord the input order {'file', 'line'}, and {'file': '', 'line': -1} for the
+  rows already exported, which come before all), as earlier, later, earlier_ord,
+  later_ord. The gate and bench/near_duplicates.py both use it.
 
   A text is compared with the first `bucket_cap` texts of each band it is in, not with all
   of them: logs full of one boilerplate text put thousands in one band, and all pairs of
@@ -31,7 +32,7 @@ SELECT c.*
 FROM (
     SELECT DISTINCT a.id AS earlier, b.id AS later, a.ord AS earlier_ord, b.ord AS later_ord
     FROM band_keys AS a
-    JOIN band_keys AS b ON a.band = b.band AND b.ord > 0 AND a.ord < b.ord
+    JOIN band_keys AS b ON a.band = b.band AND b.ord.line >= 0 AND a.ord < b.ord
     WHERE a.place <= {{ lit(bucket_cap) }}
 ) AS c
 {%- if min_agreeing() | int > 0 %}
@@ -90,11 +91,12 @@ exact AS {{ reused() }} (
 ),
 {%- if gates.near_duplicate %}
 nodes AS {{ reused() }} (
-    -- the texts the near-duplicate gate compares: this run's representatives (ord > 0, in
-    -- input order) and the earlier runs' rows (ord 0: already exported)
-    SELECT id, 0 AS ord, bands, sig FROM old
+    -- the texts the near-duplicate gate compares: this run's representatives (ord: their
+    -- input order, (file, line) itself, not a row_number, which would be one task on a
+    -- cluster) and the earlier runs' rows (already exported: before all of them)
+    SELECT id, {'file': '', 'line': -1} AS ord, bands, sig FROM old
     UNION ALL
-    SELECT id, row_number() OVER (ORDER BY file, line) AS ord, bands, sig
+    SELECT id, {{ order_key }} AS ord, bands, sig
     FROM exact WHERE repeats_old IS NULL AND repeats_new IS NULL
 ),
 candidates AS {{ reused() }} (
@@ -118,7 +120,7 @@ candidate_texts AS MATERIALIZED (
             SELECT id, CASE WHEN content IS NOT NULL THEN content ELSE response END
             FROM {{ output_rows('output_paths', {'id': 'VARCHAR', 'content': 'VARCHAR', 'response': 'VARCHAR'}, filename=true) }}
             WHERE substr(filename, length(getvariable('root_prefix')) + 1) = {{ lit(output_file) }}
-                AND id IN (SELECT earlier FROM candidates WHERE earlier_ord = 0)
+                AND id IN (SELECT earlier FROM candidates WHERE earlier_ord.line < 0)
         ))
     )
 ),

@@ -13,7 +13,7 @@
 {% set rounds = 24 %}
 {% macro settle(nodes, edges) -%}
 WITH s0 AS (
-    SELECT n.id, CASE WHEN n.ord = 0 OR l.id IS NULL THEN true END AS exported,
+    SELECT n.id, CASE WHEN n.ord.line < 0 OR l.id IS NULL THEN true END AS exported,
         coalesce(o.laters, []::VARCHAR[]) AS laters
     FROM {{ nodes }} AS n
     LEFT JOIN (SELECT DISTINCT later AS id FROM {{ edges }}) AS l ON l.id = n.id
