@@ -138,7 +138,8 @@ def _add_project(p: argparse.ArgumentParser) -> None:
 
 def _add_engine(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group(
-        "engine", "Where the record-level models run. Both engines write the same bytes "
+        "engine", "Where the models that read the records run (an export's, or the dataset's). "
+        "Both engines write the same bytes "
         "(README: Beyond one machine).")
     g.add_argument("--engine", choices=ENGINES, default=DEFAULT_ENGINE,
                    help="duckdb (default: in this process) or spark (needs the spark extra)")

@@ -135,7 +135,7 @@ def build_dataset(root: Path, out: Path, options: DatasetOptions) -> DatasetResu
                 # Spark builds every dataset relation (reading every partition: the input
                 # cache is DuckDB's); DuckDB writes the files from them
                 run_on_spark(spark_session(options.spark_master), project, con,
-                             [m.name for m in models], bound, export=lambda *_: None)
+                             [m.name for m in models], bound, export=lambda *_: None, only_selected=True)
             else:
                 strategies: dict[str, Strategy] = {}
                 if "?" not in str(state_dir):

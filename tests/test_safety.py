@@ -290,9 +290,11 @@ def evaluation_lake(root: Path, elsewhere: Path) -> list[str]:
         b'\xff{"q": "bad byte line words here"}',  # not UTF-8
         b'{"q": "shared words in both files"}\r',  # CRLF
     ]) + b"\n")
-    plain = elsewhere / "evals.txt"  # outside the root: named by its whole path
+    # outside the root: named by its whole path (and a name Spark's file listing skips)
+    plain = elsewhere / "_heldout.txt"
     plain.parent.mkdir(parents=True, exist_ok=True)
-    plain.write_text("shared words in both files\n\n   \nquick brown fox jumps over\ntoo short\n")
+    plain.write_text("shared words in both files\n\n   \nquick brown fox jumps over\ntoo short\n"
+                     "ΟΔΟΣ to İSTANBUL runs far\n")  # lower case as DuckDB maps it, letter by letter
     lake_of(root, {
         "split": filler(1) + " Alpha beta\ngamma, DELTA epsilon " + filler(2),  # across a line break
         "dup_first": filler(3) + " one two three four five " + filler(4),
@@ -303,15 +305,16 @@ def evaluation_lake(root: Path, elsewhere: Path) -> list[str]:
         "both": filler(13) + " shared words in both files " + filler(14),
         "plain": filler(15) + " quick brown fox jumps over " + filler(16),
         "short": filler(17) + " too short " + filler(18),
+        "greek": filler(19) + " οδοσ to istanbul runs far " + filler(20),
     })
     return ["--decontaminate", str(evals), str(plain), "--decontaminate-ngram", "5"]
 
 
 # run id -> (file, line) the refusal names; a tie at the same position names the first
-# message (the whole path of evals.txt sorts before "evals.jsonl")
+# item by file and line (the whole path of _heldout.txt sorts before "evals.jsonl")
 EVALUATION_REFUSALS = {
     "split": ("evals.jsonl", 0), "dup_first": ("evals.jsonl", 1), "dup_last": ("evals.jsonl", 1),
-    "both": ("/evals.txt", 0), "plain": ("/evals.txt", 3),
+    "both": ("/_heldout.txt", 0), "plain": ("/_heldout.txt", 3), "greek": ("/_heldout.txt", 5),
 }
 
 

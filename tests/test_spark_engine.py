@@ -157,7 +157,8 @@ def test_a_chain_of_near_duplicates_settles_in_input_order_on_spark(tmp_path: Pa
 
 def test_evaluation_files_are_read_the_same_way_on_spark(tmp_path: Path, spark: object) -> None:
     # SPEC 12.3: a BOM, CRLF, a key given twice, trailing text, a line that is not UTF-8,
-    # non-string values, blank lines, a file outside the root, two items sharing an n-gram
+    # non-string values, blank lines, a file outside the root, two items sharing an n-gram,
+    # a file name Spark's listing skips (_heldout.txt), letters Java lowercases otherwise
     from tests.test_safety import assert_evaluation_refusals, evaluation_lake
 
     source = tmp_path / "lake"

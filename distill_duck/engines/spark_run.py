@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -47,9 +48,12 @@ def run_on_spark(
     bound: Mapping[str, Any],
     export: Callable[[duckdb.DuckDBPyConnection, Model], None],
     progress: Callable[[str], None] | None = None,
+    only_selected: bool = False,
 ) -> dict[str, float]:
     """Build ``select`` and what it reads on Spark; copy what DuckDB reads next into ``con``
-    (export models through ``export``). Returns seconds per model."""
+    (export models through ``export``): the selection and what the project's other models
+    read of it, or (``only_selected``, when nothing else runs next) the selection alone.
+    Returns seconds per model."""
     project = Project(duck.context, project=duck.project_sql_dir.parent if duck.project_sql_dir else None,
                       engine=ENGINE)
     dialect = dialect_of(project)
@@ -57,8 +61,8 @@ def run_on_spark(
     models = project.ordered(select)
     built = {m.name for m in models}
     # what DuckDB reads after this: the selection, and what the later models read of it
-    handed = set(select) | {d for m in duck.ordered() if m.name not in built
-                            for d in m.depends_on if d in built}
+    handed = set(select) | (set() if only_selected else {
+        d for m in duck.ordered() if m.name not in built for d in m.depends_on if d in built})
     _register_files(spark, models, bound)
     timings: dict[str, float] = {}
     for model in models:
@@ -113,19 +117,30 @@ def _arg(value: Any) -> Any:
 _GLOB = re.compile(r"([\\*?\[\]{}])")
 
 
+def _hidden_from_spark(path: str) -> bool:
+    """Whether Spark's file listing would drop the file, even named on its own: a name
+    starting with _ or . (its metadata convention), or a copy in progress."""
+    name = Path(path).name
+    return name.startswith(("_", ".")) or name.endswith("._COPYING_")
+
+
 def _register_files(spark: Any, models: list[Model], bound: Mapping[str, Any]) -> None:
-    """A binaryFile view (filename, content) of each file list a model reads with read_blob."""
+    """A binaryFile view (filename, content) of each file list a model reads with read_blob.
+    (A file Spark's listing would skip, such as an evaluation file `_heldout.jsonl`, is read
+    by the driver instead: skipping it would silently leave it out.)"""
     from pyspark.sql import types as T
 
+    schema = T.StructType([T.StructField("filename", T.StringType()),
+                           T.StructField("content", T.BinaryType())])
     wanted = sorted({v for m in models for v in _blob_variables(m)})
     for variable in wanted:
-        paths = [_GLOB.sub(r"\\\1", str(p)) for p in bound[variable]]
-        if paths:
-            frame = spark.read.format("binaryFile").load(paths).selectExpr(
-                "regexp_replace(path, '^file:', '') AS filename", "content")
-        else:
-            frame = spark.createDataFrame([], T.StructType([
-                T.StructField("filename", T.StringType()), T.StructField("content", T.BinaryType())]))
+        paths = [str(p) for p in bound[variable]]
+        listed = [_GLOB.sub(r"\\\1", p) for p in paths if not _hidden_from_spark(p)]
+        read_here = [(p, Path(p).read_bytes()) for p in paths if _hidden_from_spark(p)]
+        frame = spark.createDataFrame(read_here, schema)
+        if listed:
+            frame = frame.unionByName(spark.read.format("binaryFile").load(listed).selectExpr(
+                "regexp_replace(path, '^file:', '') AS filename", "content"))
         frame.createOrReplaceTempView(blob_view(variable))
 
 

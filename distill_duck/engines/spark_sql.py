@@ -97,7 +97,8 @@ class SparkDialect:
                 check_duckdb(macro.body)
                 self.macros[macro.name] = macro
         # the Spark bodies replace the DuckDB ones of the same name (a lambda index in a
-        # Spark body is Spark's own, 0-based: it is not shifted as a DuckDB one is)
+        # Spark TEMP MACRO body is Spark's own, 0-based: it is not shifted as a DuckDB one
+        # is; the Jinja macros under sql/macros/spark/ are DuckDB SQL, and shifted)
         for sql in spark_macro_files:
             for macro in parse_macros(sql, "spark").values():
                 self.macros[macro.name] = Macro(macro.name, macro.params, _indexes_kept(macro.body))

@@ -34,7 +34,7 @@ CREATE OR REPLACE TEMP MACRO json_strings(j) AS
             e -> variant_get(e, '$', 'string'))
     END;
 
--- (with ANSI mode off, Spark's map reader keeps a key given twice twice, as DuckDB's '$.*')
+-- (Spark's map reader keeps a key given twice twice, as DuckDB's '$.*' does)
 CREATE OR REPLACE TEMP MACRO json_object_strings(j) AS
     CASE WHEN strict_json_valid(j) THEN
         transform(
