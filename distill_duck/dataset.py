@@ -124,10 +124,6 @@ def build_dataset(root: Path, out: Path, options: DatasetOptions) -> DatasetResu
         try:
             project.install_macros(con)
             inputs, bound = set_inputs(con, lake, exporters, exports)
-            # the partitions are read through the export runs' parsed-input cache (we hold
-            # the root lock, as they do), so a build after an export parses nothing again;
-            # DuckDB misplaces the log of a database under a path holding "?" (see pipeline)
-            state_dir = root / ".distill_duck"
             if options.engine == "spark":
                 from distill_duck.engines.spark_run import run_on_spark
                 from distill_duck.engines.spark_session import spark_session
@@ -137,6 +133,11 @@ def build_dataset(root: Path, out: Path, options: DatasetOptions) -> DatasetResu
                 run_on_spark(spark_session(options.spark_master), project, con,
                              [m.name for m in models], bound, export=lambda *_: None, only_selected=True)
             else:
+                # the partitions are read through the export runs' parsed-input cache (we
+                # hold the root lock, as they do), so a build after an export parses nothing
+                # again; DuckDB misplaces the log of a database under a path holding "?"
+                # (see pipeline)
+                state_dir = root / ".distill_duck"
                 strategies: dict[str, Strategy] = {}
                 if "?" not in str(state_dir):
                     cache = InputCache(con, state_dir / CACHE_FILE, project, bound)

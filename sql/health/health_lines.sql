@@ -7,6 +7,7 @@
 -- tool writes, with lines under 4 MiB) are read line by line by DuckDB's CSV reader with a
 -- delimiter they do not hold; anything else is split exactly (physical_lines), which holds the file in memory.
 {{ config(command='health') }}
+{% from 'macros/paths.sql' import root_relative -%}
 {% from 'macros/lines.sql' import physical_lines %}
 {% from 'macros/categories.sql' import sft_schema, rag_schema %}
 {% from 'safety/secret_patterns.sql' import secret_patterns, secret_regexes as full %}
@@ -137,7 +138,7 @@ FROM (
                     WHEN json_type(body) <> 'OBJECT' THEN 'not a JSON object'
                 END AS line_problem
             FROM (
-                SELECT substr(filename, length(getvariable('root_prefix')) + 1) AS file,
+                SELECT {{ root_relative('filename') }} AS file,
                     -- a streaming window: numbers rows in scan order (one reader, files in
                     -- list order); health_violations turns it into line numbers per file
                     row_number() OVER () AS seq, NULL::BIGINT AS exact_line, coalesce(body, '') AS body

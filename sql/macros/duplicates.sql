@@ -1,3 +1,4 @@
+{% from 'macros/paths.sql' import root_relative -%}
 {% from 'macros/output_rows.sql' import output_rows %}
 {% from 'macros/settle.sql' import settle %}
 {% from 'macros/plan.sql' import reused %}
@@ -119,7 +120,7 @@ candidate_texts AS MATERIALIZED (
             UNION ALL
             SELECT id, CASE WHEN content IS NOT NULL THEN content ELSE response END
             FROM {{ output_rows('output_paths', {'id': 'VARCHAR', 'content': 'VARCHAR', 'response': 'VARCHAR'}, filename=true) }}
-            WHERE substr(filename, length(getvariable('root_prefix')) + 1) = {{ lit(output_file) }}
+            WHERE {{ root_relative('filename') }} = {{ lit(output_file) }}
                 AND id IN (SELECT earlier FROM candidates WHERE earlier_ord.line < 0)
         ))
     )

@@ -13,6 +13,7 @@
   characters \x0A and a literal backslash is \x5C, so the split is exact.
 -#}
 {% from 'macros/line_parts.sql' import line_parts %}
+{% from 'macros/paths.sql' import root_relative -%}
 {% macro physical_lines(paths_variable, anywhere=false) -%}
 (
     -- one pipeline, no CTE read twice (DuckDB would keep every file in memory for the
@@ -40,9 +41,7 @@
                     CASE WHEN text IS NOT NULL THEN string_split(text, chr(10))
                          ELSE string_split(CAST(content AS VARCHAR), '\x0A') END AS parts
                 FROM (
-                    SELECT {% if anywhere %}CASE WHEN starts_with(filename, getvariable('root_prefix'))
-                        THEN substr(filename, length(getvariable('root_prefix')) + 1) ELSE filename END
-                        {%- else %}substr(filename, length(getvariable('root_prefix')) + 1){% endif %} AS file,
+                    SELECT {{ root_relative('filename', anywhere) }} AS file,
                         content, try(decode(content)) AS text
                     FROM read_blob(getvariable({{ lit(paths_variable) }}))
                 )

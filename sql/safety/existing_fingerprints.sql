@@ -4,11 +4,12 @@
 -- them (a re-run with nothing new fingerprints nothing). Rows whose text an earlier run
 -- fingerprinted (the texts it exported) come from the memo, so a night's run fingerprints
 -- only what is new.
+{% from 'macros/paths.sql' import root_relative -%}
 {% from 'macros/output_rows.sql' import output_rows %}
 {% from 'macros/fingerprints.sql' import fingerprints %}
 {% set rows %}
 (
-    SELECT substr(filename, length(getvariable('root_prefix')) + 1) AS file, id,
+    SELECT {{ root_relative('filename') }} AS file, id,
         CASE WHEN content IS NOT NULL THEN content ELSE response END AS text, chosen, rejected
     FROM {{ output_rows('output_paths',
         {'id': 'VARCHAR', 'content': 'VARCHAR', 'response': 'VARCHAR', 'chosen': 'VARCHAR', 'rejected': 'VARCHAR'},

@@ -6,6 +6,7 @@
   characters a byte, so that each line's bytes can be checked on their own.
 -#}
 {% from 'macros/line_parts.sql' import line_parts %}
+{% from 'macros/paths.sql' import root_relative -%}
 {% macro physical_lines(paths_variable, anywhere=false) -%}
 (
     SELECT file, line,
@@ -30,9 +31,7 @@
                     CASE WHEN utf8 THEN string_split(CAST(content AS STRING), chr(10))
                          ELSE regexp_extract_all(hex(content) || '0A', '((?:[0-9A-F]{2})*?)0A', 1) END AS parts
                 FROM (
-                    SELECT {% if anywhere %}CASE WHEN starts_with(filename, getvariable('root_prefix'))
-                        THEN substr(filename, length(getvariable('root_prefix')) + 1) ELSE filename END
-                        {%- else %}substr(filename, length(getvariable('root_prefix')) + 1){% endif %} AS file,
+                    SELECT {{ root_relative('filename', anywhere) }} AS file,
                         content, is_valid_utf8(content) AS utf8
                     FROM read_blob(getvariable({{ lit(paths_variable) }}))
                 )
