@@ -1,17 +1,19 @@
 """Benchmark: export-all against the engine's own limit, as ratios measured in one run.
 
-    python bench/run.py --runs 1000000            # the BENCHMARKS.md table
-    python bench/run.py --runs 100000 1000000     # plus the scaling line
-    python bench/run.py --runs 20000 --repeat 1   # the CI smoke run
+    python bench/run.py --runs 100000 1000000     # the BENCHMARKS.md table
+    python bench/run.py --runs 5000 --repeat 1    # the CI smoke run
 
 For each corpus size (a `distill-duck demo` lakehouse, generated into bench/corpus-N if
-missing) it measures, median of --repeat runs:
+missing), with the default safety gates and with --no-safety-gates, it measures, median
+of --repeat runs:
   bare scan   one DuckDB read_json pass over every evidence and scored partition with all
               columns declared, count(*) and sum(length(text)): what reading costs at best
   export-all  a first run (outputs removed before each repetition), wall time and peak RSS
   re-run      export-all again with nothing new
   a new day   export-all after one more day's partitions (runs/30) arrive: the nightly job
-and once: a hot task (one task with 10,000 accepted and 10,000 rejected runs) against
+then the gates' cost, the per-line Python script of the same rules (bench/baseline.py)
+against export-all --no-safety-gates on the smallest corpus, `health` and `dataset` on the
+largest, and a hot task (one task with 10,000 accepted and 10,000 rejected runs) against
 20,000 ordinary records. Needs nothing beyond the project's dependencies.
 """
 
@@ -157,29 +159,49 @@ def median_of(values: list[float]) -> float:
     return statistics.median(values)
 
 
-def measure(runs: int, repeat: int, base: Path) -> dict:
+# the two ways every measure is taken: SPEC 12's default gates, and SPEC 1-11 alone
+MODES = {"default gates": (), "--no-safety-gates": ("--no-safety-gates",)}
+# the models of each safety gate (SPEC 12), as the receipt times them
+GATE_MODELS = {
+    "secrets": ("secret_candidates", "text_secrets"),
+    "exact + near duplicates": ("text_fingerprints", "existing_fingerprints"),
+}
+DECISION_MODELS = ("rag_decisions", "sft_decisions", "preference_decisions")
+
+
+def latest_models(root: Path) -> dict[str, float]:
+    """The model timings (ms) of the root's latest receipt."""
+    receipts = (root / "reports" / "distillation").glob("*/receipt.json")
+    receipt = max(receipts, key=lambda p: p.stat().st_mtime)
+    return json.loads(receipt.read_text())["timings_ms"]["models"]
+
+
+def measure(runs: int, repeat: int, base: Path, flags: tuple[str, ...]) -> dict:
+    """The five measures of one corpus in one mode: bare scan, first run, re-run, a new day
+    and peak RSS (medians of `repeat` first runs and re-runs; one new day)."""
     root = corpus(runs, base)
     size = sum(p.stat().st_size for p in (root / "data").rglob("*.jsonl"))
-    scans, firsts, rss, reruns = [], [], [], []
+    scans, firsts, rss, reruns, models = [], [], [], [], {}
     for _ in range(repeat):
         scans.append(bare_scan(root))
         clean_outputs(root)
-        t, r, summary = export_all(root)
+        t, r, summary = export_all(root, *flags)
         firsts.append(t)
         rss.append(r)
-        t2, r2, again = export_all(root)
+        models = latest_models(root)
+        t2, r2, again = export_all(root, *flags)
         reruns.append(t2)
         rss.append(r2)
         assert again["rag"]["records_exported"] == 0, "the re-run exported again"
-    day_s, day_rss = new_day(root, runs)
+    day_s, day_rss = new_day(root, runs, flags)
     return {
-        "runs": runs, "bytes": size, "records": summary["rag"]["records_read"],
+        "runs": runs, "bytes": size, "records": summary["rag"]["records_read"], "flags": flags,
         "bare_scan_s": median_of(scans), "export_all_s": median_of(firsts), "rerun_s": median_of(reruns),
-        "peak_rss_mib": max(rss + [day_rss]), "new_day_s": day_s,
+        "peak_rss_mib": max(rss + [day_rss]), "new_day_s": day_s, "models": models,
     }
 
 
-def new_day(root: Path, runs: int) -> tuple[float, float]:
+def new_day(root: Path, runs: int, flags: tuple[str, ...] = ()) -> tuple[float, float]:
     """export-all after a new day's partitions (a demo of runs/30, dated 2099) arrive on top
     of a finished run: what a nightly job costs. The day is removed again afterwards."""
     with tempfile.TemporaryDirectory(prefix="distill-duck-day-") as tmp:
@@ -193,7 +215,7 @@ def new_day(root: Path, runs: int) -> tuple[float, float]:
             dst.write_bytes(src.read_bytes().replace(b'"run_id":"', b'"run_id":"day-')
                             .replace(b'"evidence_run_id":"', b'"evidence_run_id":"day-'))
     try:
-        t, rss, summary = export_all(root)
+        t, rss, summary = export_all(root, *flags)
         assert summary["rag"]["records_exported"] > 0, "the new day exported nothing"
     finally:
         for kind in ("scored-runs", "evidence"):
@@ -201,35 +223,48 @@ def new_day(root: Path, runs: int) -> tuple[float, float]:
     return t, rss
 
 
-# the models of each safety gate (SPEC 12), as the receipt times them
-GATE_MODELS = {
-    "secrets": ("secret_candidates", "text_secrets"),
-    "exact + near duplicates": ("text_fingerprints", "existing_fingerprints"),
-}
-
-
-def safety_gates(root: Path, repeat: int) -> None:
-    """A first export-all with the default safety gates and with --no-safety-gates, and the
-    time of each gate's own models (the receipt's timings)."""
-    times: dict[str, float] = {}
-    for name, flags in (("on", ()), ("off", ("--no-safety-gates",))):
-        samples = []
+def python_baseline(runs: int, repeat: int, base: Path) -> None:
+    """The same rules (SPEC 1-11) as a per-line Python script (bench/baseline.py) against a
+    first `export-all --no-safety-gates`, on the same corpus, and whether they wrote the
+    same dataset files."""
+    root = corpus(runs, base)
+    datasets = ("exports/rag/playbooks.jsonl", "exports/sft/instruction_response.jsonl",
+                "exports/preference/chosen_rejected.jsonl")
+    script, ours, written = [], [], {}
+    for name in ("baseline", "distill-duck"):
         for _ in range(repeat):
             clean_outputs(root)
-            samples.append(export_all(root, *flags)[0])
-        times[name] = median_of(samples)
-        if name == "on":
-            receipts = (root / "reports" / "distillation").glob("*/receipt.json")
-            receipt = max(receipts, key=lambda p: p.stat().st_mtime)
-            models = json.loads(receipt.read_text())["timings_ms"]["models"]
-            decisions = sum(models.get(m, 0) for m in ("rag_decisions", "sft_decisions",
-                                                         "preference_decisions"))
-            costs = {gate: sum(models.get(m, 0) for m in ms) / 1000 for gate, ms in GATE_MODELS.items()}
-    print(f"\nsafety gates on {root.name}: export-all {times['on']:.2f} s with the default gates, "
-          f"{times['off']:.2f} s with --no-safety-gates: +{100 * (times['on'] / times['off'] - 1):.0f} % "
-          "(target <= 25 %)")
+            if name == "baseline":
+                started = time.perf_counter()
+                done, _rss = peak_rss([sys.executable, str(HERE / "baseline.py"), str(root),
+                                       "--recorded-at", RECORDED_AT], cwd=HERE.parent)
+                if done.returncode != 0:
+                    raise SystemExit(f"bench/baseline.py failed: {done.stderr[-500:]}")
+                script.append(time.perf_counter() - started)
+            else:
+                ours.append(export_all(root, "--no-safety-gates")[0])
+        written[name] = [(root / rel).read_bytes() if (root / rel).exists() else b"" for rel in datasets]
+    clean_outputs(root)
+    py, dd = median_of(script), median_of(ours)
+    print(f"\nper-line Python (bench/baseline.py) on corpus-{runs}: {py:.2f} s; export-all --no-safety-gates"
+          f" {dd:.2f} s: distill-duck is {py / dd:.2f}x as fast (target >= 10);"
+          f" the same dataset files: {'yes' if written['baseline'] == written['distill-duck'] else 'NO'}")
+
+
+def safety_gates(results: list[dict]) -> None:
+    """The gates' cost: the first runs of the largest corpus in both modes, and the time of
+    each gate's own models in the gated run's receipt."""
+    on = next(r for r in reversed(results) if not r["flags"])
+    off = next(r for r in reversed(results) if r["flags"] and r["runs"] == on["runs"])
+    models = on["models"]
+    costs = {gate: sum(models.get(m, 0) for m in ms) / 1000 for gate, ms in GATE_MODELS.items()}
+    decisions = sum(models.get(m, 0) for m in DECISION_MODELS) / 1000
+    print(f"\nsafety gates on corpus-{on['runs']}: export-all {on['export_all_s']:.2f} s"
+          " with the default gates,"
+          f" {off['export_all_s']:.2f} s with --no-safety-gates:"
+          f" +{100 * (on['export_all_s'] / off['export_all_s'] - 1):.0f} % (target <= 25 %)")
     print("  " + "; ".join(f"{gate} {s:.2f} s" for gate, s in costs.items())
-          + f"; the three decision models (gates and the duplicate checks) {decisions / 1000:.2f} s")
+          + f"; the three decision models (gates and the duplicate checks) {decisions:.2f} s")
 
 
 def main() -> int:
@@ -240,23 +275,34 @@ def main() -> int:
     parser.add_argument("--corpus-dir", type=Path, default=HERE, help="where corpora are kept")
     parser.add_argument("--hot-task", type=int, default=10_000,
                         help="accepted (and rejected) runs of the hot task; 0 skips it")
+    parser.add_argument("--baseline-runs", type=int, default=None,
+                        help="the corpus size bench/baseline.py is compared on "
+                             "(default: the smallest of --runs; 0 skips it)")
     args = parser.parse_args()
 
-    results = [measure(n, args.repeat, args.corpus_dir) for n in sorted(args.runs)]
-    print("| runs | input | bare scan | export-all | ratio (target <= 3) | peak RSS (target <= 2048 MiB)"
-          " | re-run | re-run / first (target <= 0.5) | a new day (runs/30) |")
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    results = [measure(n, args.repeat, args.corpus_dir, flags)
+               for n in sorted(args.runs) for flags in MODES.values()]
+    print("| runs | input | mode | bare scan | first export-all | / scan (target <= 30) | re-run"
+          " | / first (target <= 0.05) | a new day (runs/30) | / first (target <= 0.1)"
+          " | peak RSS (target <= 2048 MiB) |")
+    print("|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in results:
-        print(f"| {r['runs']:,} | {r['bytes'] / 2**20:,.0f} MiB | {r['bare_scan_s']:.2f} s"
-              f" | {r['export_all_s']:.2f} s | {r['export_all_s'] / r['bare_scan_s']:.1f}"
-              f" | {r['peak_rss_mib']:,.0f} MiB | {r['rerun_s']:.2f} s"
-              f" | {r['rerun_s'] / r['export_all_s']:.2f} | {r['new_day_s']:.2f} s |")
-    if len(results) > 1:
-        small, big = results[0], results[-1]
+        mode = " ".join(r["flags"]) or "default gates"
+        print(f"| {r['runs']:,} | {r['bytes'] / 2**20:,.0f} MiB | {mode} | {r['bare_scan_s']:.2f} s"
+              f" | {r['export_all_s']:.2f} s | {r['export_all_s'] / r['bare_scan_s']:.0f}x"
+              f" | {r['rerun_s']:.2f} s | {r['rerun_s'] / r['export_all_s']:.3f}"
+              f" | {r['new_day_s']:.2f} s | {r['new_day_s'] / r['export_all_s']:.3f}"
+              f" | {r['peak_rss_mib']:,.0f} MiB |")
+    gated = [r for r in results if not r["flags"]]
+    if len(gated) > 1:
+        small, big = gated[0], gated[-1]
         growth = (big["export_all_s"] / small["export_all_s"]) / (big["records"] / small["records"])
         print(f"\nscaling {small['runs']:,} -> {big['runs']:,} runs: time grew {growth:.2f}x as fast as the"
               " records (1.00 = linear)")
-    safety_gates(corpus(sorted(args.runs)[-1], args.corpus_dir), args.repeat)
+    safety_gates(results)
+    baseline_runs = min(args.runs) if args.baseline_runs is None else args.baseline_runs
+    if baseline_runs:
+        python_baseline(baseline_runs, args.repeat, args.corpus_dir)
     other_commands(corpus(sorted(args.runs)[-1], args.corpus_dir))
     if args.hot_task:
         hot = hot_task_corpus(args.corpus_dir, hot=True, n=args.hot_task)
