@@ -34,7 +34,7 @@ from distill_duck.lakehouse import RUNS_HISTORY, WAREHOUSE, Lakehouse
 from distill_duck.lock import root_lock
 from distill_duck.memo import Memos
 from distill_duck.outputs import remove_stale_scratch, repair_torn
-from distill_duck.receipts import facts_of, git_state, write_receipt
+from distill_duck.receipts import FactsCache, facts_of, git_state, write_receipt
 from distill_duck.run_history import record_runs
 from distill_duck.runner import Model, Project, build_table
 from distill_duck.session import RunOptions, connect, now_iso
@@ -48,6 +48,8 @@ RECEIPT_MODELS = ("category_counts", "ignored_files")
 # bound only once the staged lines are appended: each output file's growth (appended_checks)
 GROWTH_VARIABLE = "output_growth"
 AFTER_WRITE = frozenset({RUNS_VARIABLE, GROWTH_VARIABLE})
+# the sha256 of each input and output file as an earlier run found it (receipts.FactsCache)
+FACTS_FILE = "file_facts.json"
 
 
 @dataclass
@@ -228,15 +230,16 @@ def _run_exporters(
         # from here on an interrupt lets the run finish (export files, history, warehouse,
         # receipt)
         with interrupts.deferred(), ThreadPoolExecutor(max_workers=1) as background:
-            input_facts = background.submit(facts_of, root, inputs)
-            before = facts_of(root, list(outputs))
+            known = FactsCache(state_dir / FACTS_FILE)  # files hashed by an earlier run
+            input_facts = background.submit(facts_of, root, inputs, known)
+            before = facts_of(root, list(outputs), known)
             started = time.perf_counter()
             if progress:
                 progress("writing export files")
             write_exports(lake, staging.staged, frozenset(exporters.quarantine_files))
             timings["write_exports"] = time.perf_counter() - started
             run_id = record_runs(lake, summaries, options, started_at)
-            after = facts_of(root, list(outputs) + [RUNS_HISTORY])
+            after = facts_of(root, list(outputs) + [RUNS_HISTORY], known)
             bound.update(set_published_files(con, lake, exporters))
             bind_variables(con, {GROWTH_VARIABLE: json.dumps([
                 {"file": rel, "before": (before.get(rel) or {}).get("lines", 0),
@@ -274,6 +277,7 @@ def _run_exporters(
                 "validation": {"passed": all(a["passed"] for a in assertions), "assertions": assertions},
             }
             receipt_path = write_receipt(root, receipt, exporters)
+            known.save()
         return RunResult(summaries, timings, repaired, receipt_path, receipt, ignored_files=ignored,
                          rows_written=staging.rows_written)
     finally:

@@ -10,6 +10,7 @@ and byte size as facets), ``summaries``/``category_counts`` -> an output statist
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import subprocess
@@ -19,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from distill_duck.exporters import COMMON_SUMMARY_KEYS
+from distill_duck.lakehouse import file_stat
 from distill_duck.outputs import replace_atomically
 
 REPORTS_DIR = "reports/distillation"
@@ -39,10 +41,52 @@ def file_facts(path: Path) -> dict[str, Any] | None:
     return {"bytes": size, "sha256": digest.hexdigest(), "lines": lines}
 
 
-def facts_of(root: Path, rels: list[str]) -> dict[str, dict[str, Any] | None]:
+class FactsCache:
+    """file_facts kept between runs (``<root>/.distill_duck/file_facts.json``), by each file's
+    size, mtime, ctime, inode and device (lakehouse.file_stat), the input cache's test of a
+    changed file. A receipt names every input and output with its sha256, and reading a
+    year of partitions to hash them again each night would make every run cost the whole
+    history: a file whose stat is what it was when a run hashed it is not read again."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self.known: dict[str, list[Any]] = {}
+        self.seen: dict[str, list[Any]] = {}
+        if path is not None:
+            with contextlib.suppress(OSError, ValueError):
+                loaded = json.loads(path.read_text("utf-8"))
+                if isinstance(loaded, dict):
+                    self.known = loaded
+
+    def facts(self, root: Path, rel: str) -> dict[str, Any] | None:
+        path = root / rel
+        try:
+            stat = file_stat(path)
+        except OSError:
+            return None
+        hit = self.known.get(rel)
+        if isinstance(hit, list) and len(hit) == 2 and hit[0] == stat:
+            self.seen[rel] = hit
+            return dict(hit[1])
+        facts = file_facts(path)
+        with contextlib.suppress(OSError):
+            if facts is not None and file_stat(path) == stat:  # not written to while it was read
+                self.known[rel] = self.seen[rel] = [stat, facts]
+        return facts
+
+    def save(self) -> None:
+        """Keep the files this run looked at (a vanished file's entry goes)."""
+        if self.path is not None:
+            data = json.dumps(self.seen, sort_keys=True).encode("utf-8")
+            replace_atomically(self.path, lambda tmp: tmp.write_bytes(data))
+
+
+def facts_of(root: Path, rels: list[str],
+             cache: FactsCache | None = None) -> dict[str, dict[str, Any] | None]:
     """file_facts for many root-relative files; hashlib releases the GIL, so threads help."""
+    cache = cache or FactsCache(None)
     with ThreadPoolExecutor(max_workers=2) as pool:
-        return dict(zip(rels, pool.map(lambda r: file_facts(root / r), rels), strict=True))
+        return dict(zip(rels, pool.map(lambda r: cache.facts(root, r), rels), strict=True))
 
 
 def git_state(root: Path) -> dict[str, Any] | None:

@@ -55,7 +55,7 @@ def test_a_tight_limit_gives_the_same_bytes_and_leaves_no_scratch(tmp_path: Path
     assert _export(roomy, None).returncode == 0
     exports = snapshot(tight / "exports")
     assert exports and exports == snapshot(roomy / "exports")
-    # the scratch database is removed; only the parsed-input cache, the lock and the (empty)
-    # spill directory stay
+    # the scratch database is removed; only the parsed-input cache, the receipts' file
+    # digests, the lock and the (empty) spill directory stay
     leftovers = sorted(p.name for p in (tight / ".distill_duck").rglob("*") if p.is_file())
-    assert leftovers == ["input_cache.duckdb", "lock"]
+    assert leftovers == ["file_facts.json", "input_cache.duckdb", "lock"]

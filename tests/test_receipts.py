@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import subprocess
 from pathlib import Path
 
@@ -138,3 +139,39 @@ def test_latest_md_shows_the_last_run_of_each_exporter(lakehouse: Path) -> None:
     assert "| records_exported | 1 |" in sft_part  # the partial one, now let in
     assert "| unsafe_sft_category | 2 |" in sft_part
     assert "## preference" in latest
+
+
+def test_a_file_is_hashed_again_only_when_it_changed(lakehouse: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """Receipt digests come from file_facts.json for files whose stat did not change: a re-run
+    reads no partition or output to hash it, and every digest stays the file's real sha256,
+    even after a rewrite that keeps the size and the mtime."""
+    from distill_duck import receipts
+
+    _lake(lakehouse)
+    export_json(lakehouse)
+    hashed: list[str] = []
+    real = receipts.file_facts
+    monkeypatch.setattr(receipts, "file_facts",
+                        lambda p: hashed.append(p.relative_to(lakehouse).as_posix()) or real(p))
+
+    def digests_true() -> None:
+        r = _receipts(lakehouse)[-1]
+        for i in r["inputs"]:
+            assert i["sha256"] == _sha(lakehouse / i["file"]), i["file"]
+        for o in r["outputs"]:
+            if o["after"] is not None and o["file"] != "warehouse.duckdb":
+                assert o["after"]["sha256"] == _sha(lakehouse / o["file"]), o["file"]
+
+    export_json(lakehouse)  # nothing new: only what this run rewrote is read
+    assert sorted(hashed) == ["reports/distillation/runs.jsonl", "warehouse.duckdb"]
+    digests_true()
+
+    hashed.clear()
+    path = lakehouse / "data/evidence" / REL
+    stat = path.stat()
+    path.write_bytes(path.read_bytes().replace(b"first", b"FIRST"))  # same size
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # and the same mtime
+    export_json(lakehouse)
+    assert f"data/evidence/{REL}" in hashed and f"data/scored-runs/{REL}" not in hashed
+    digests_true()

@@ -158,6 +158,24 @@ def test_redact_secrets_exports_redacted_rows_with_the_same_ids(lakehouse: Path,
     assert [r["id"] for r in output_rows(lakehouse, RAG)] == [r["id"] for r in output_rows(other, RAG)]
 
 
+def test_redact_secrets_on_a_lake_without_any_secret_then_again(lakehouse: Path) -> None:
+    """No text holds a secret (so text_secrets is empty), then a re-run, where no text is
+    judged at all: both export as without redaction. DuckDB 2.0 once failed to bind the
+    redacted title over the empty relation ("BindBuiltinScalarFunction did not return a
+    BoundFunctionExpression")."""
+    texts = {f"p{i}": filler(i) + "\n" + filler(40 + i) for i in range(4)}
+    lake_of(lakehouse, texts)
+    first = export_json(lakehouse, "export-all", "--redact-secrets")
+    assert first["rag"]["records_exported"] == first["sft"]["records_exported"] == len(texts)
+    assert first["rag"]["records_redacted"] == first["sft"]["records_redacted"] == 0
+    rows = output_rows(lakehouse, RAG)
+    assert {r["source_run_id"]: r["content"] for r in rows} == texts
+    assert [r["title"] for r in rows] == [texts[r["source_run_id"]].split("\n")[0][:120] for r in rows]
+    again = export_json(lakehouse, "export-all", "--redact-secrets")
+    assert again["rag"]["skipped_existing"] == again["sft"]["skipped_existing"] == len(texts)
+    assert again["rag"]["records_exported"] == again["sft"]["records_exported"] == 0
+
+
 def test_a_preference_pair_whose_rejected_text_leaks_a_key(lakehouse: Path) -> None:
     lake_of(
         lakehouse,

@@ -43,31 +43,40 @@ checked_pairs AS (
     FROM gated
     )
 ),
+placed AS (
+    -- check 4, the id: a pair already in the file is skipped_existing whatever follows, so
+    -- nothing after this judges it or builds its row (a night's run judges what is new)
+    SELECT c.*, coalesce(x.id IS NOT NULL, false) AS already_there,
+        c.before_id_reason IS NULL AND x.id IS NULL AS judged
+    FROM checked_pairs AS c
+    LEFT JOIN (SELECT id FROM existing_ids WHERE file = {{ lit(exporters.preference.dataset) }}) AS x
+        ON x.id = c.id AND c.before_id_reason IS NULL
+),
 safe AS (
     -- SPEC 12: the safety gates judge both texts of a pair that passed checks 1-4
     SELECT c.*,
 {%- if gates.secret_detected and not redact_secrets %}
-        CASE WHEN c.before_id_reason IS NULL AND (sc.errors IS NOT NULL OR sr.errors IS NOT NULL) THEN list_concat(
+        CASE WHEN c.judged AND (sc.errors IS NOT NULL OR sr.errors IS NOT NULL) THEN list_concat(
             list_transform(coalesce(sc.errors, []), lambda e: 'chosen text: ' || e),
             list_transform(coalesce(sr.errors, []), lambda e: 'rejected text: ' || e)) END AS secret_errors,
 {%- else %}
         NULL::VARCHAR[] AS secret_errors,
 {%- endif %}
 {%- if redact_secrets %}
-        c.before_id_reason IS NULL AND (sc.redacted IS NOT NULL OR sr.redacted IS NOT NULL) AS redacted,
+        c.judged AND (sc.redacted IS NOT NULL OR sr.redacted IS NOT NULL) AS redacted,
         CASE WHEN sc.redacted IS NOT NULL THEN js_trim(sc.redacted) ELSE c.chosen_trimmed END AS chosen_out,
         CASE WHEN sr.redacted IS NOT NULL THEN js_trim(sr.redacted) ELSE c.rejected_trimmed END AS rejected_out,
 {%- else %}
         false AS redacted, c.chosen_trimmed AS chosen_out, c.rejected_trimmed AS rejected_out,
 {%- endif %}
 {%- if gates.hallucinated_file_path %}
-        CASE WHEN c.before_id_reason IS NULL AND (pc.missing IS NOT NULL OR pr.missing IS NOT NULL)
+        CASE WHEN c.judged AND (pc.missing IS NOT NULL OR pr.missing IS NOT NULL)
             THEN list_distinct(list_concat(coalesce(pc.missing, []), coalesce(pr.missing, []))) END AS missing_paths,
 {%- else %}
         NULL::VARCHAR[] AS missing_paths,
 {%- endif %}
 {%- if gates.benchmark_contamination %}
-        CASE WHEN c.before_id_reason IS NULL THEN coalesce('chosen text ' || xc.error, 'rejected text ' || xr.error) END
+        CASE WHEN c.judged THEN coalesce('chosen text ' || xc.error, 'rejected text ' || xr.error) END
             AS contamination,
 {%- else %}
         NULL::VARCHAR AS contamination,
@@ -80,7 +89,7 @@ safe AS (
         NULL::HUGEINT AS chosen_key, NULL::HUGEINT AS rejected_key,
         NULL::UBIGINT[] AS chosen_shingles, NULL::UBIGINT[] AS rejected_shingles
 {%- endif %}
-    FROM checked_pairs AS c
+    FROM placed AS c
 {%- if gates.duplicate_content or gates.near_duplicate %}
     LEFT JOIN text_fingerprints AS fc ON fc.partition = c.chosen_partition AND fc.run_id = c.chosen_run_id
     LEFT JOIN text_fingerprints AS fr ON fr.partition = c.rejected_partition AND fr.run_id = c.rejected_run_id
@@ -120,7 +129,7 @@ near AS (
                 SELECT *, compared AND jaccard(chosen_shingles, rejected_shingles) >= {{ lit(near_duplicate_threshold) }}
                     AS close_by_hash
                 FROM (
-                    SELECT *, before_id_reason IS NULL AND secret_errors IS NULL AND missing_paths IS NULL
+                    SELECT *, judged AND secret_errors IS NULL AND missing_paths IS NULL
                         AND contamination IS NULL AS compared
                     FROM safe
                 )
@@ -133,7 +142,7 @@ near AS (
 ),
 built AS (
     SELECT * REPLACE (CASE WHEN before_id_reason IS NULL THEN id END AS id),
-        '{"schema_version":1,"id":' || json_str(id)
+        CASE WHEN NOT already_there THEN '{"schema_version":1,"id":' || json_str(id)
         || ',"prompt":' || json_str(prompt)
         || ',"chosen":' || json_str(chosen_out)
         || ',"rejected":' || json_str(rejected_out)
@@ -143,7 +152,7 @@ built AS (
         || ',"created_at":' || json_str(getvariable('recorded_at'))
         || ',"provenance":' || provenance_json(provenance_source_file_json,
             provenance_line_offset_json, json_str(pair_sig_hash), getvariable('recorded_at'))
-        || '}' AS row_json,
+        || '}' END AS row_json,
         -- SPEC 6, check 5
         {{ row_validation('pair_sig_hash', [('prompt', 'has_content(prompt)'), ('chosen', 'has_content(chosen_out)'),
             ('rejected', 'has_content(rejected_out)'), ('reason', 'has_content(reason_text)')]) }} AS validation_errors
@@ -177,7 +186,7 @@ checked AS (
     )
 ),
 decided AS (
-    {{ outcomes('checked', exporters.preference.dataset, "{'group_first': group_first, 'slot': slot}") }}
+    {{ outcomes('checked', exporters.preference.dataset, "{'group_first': group_first, 'slot': slot}", placed=true) }}
 )
 {%- if gates.duplicate_content %}
 -- SPEC 12.4, safety gate 4: a pair whose chosen and rejected contents both equal an earlier

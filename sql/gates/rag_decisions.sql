@@ -1,6 +1,6 @@
 -- The RAG exporter's decision for every record (SPEC section 4): exported, quarantined
 -- (with reason) or skipped_existing. Gates run in SPEC order; the first failure decides.
-{% from 'macros/outcomes.sql' import record_outcomes %}
+{% from 'macros/outcomes.sql' import placed, record_outcomes, settled_records %}
 {% from 'macros/rows.sql' import rag_row, with_built_rows, row_validation %}
 {% from 'macros/safety.sql' import safety_facts, safety_refusals %}
 {% from 'macros/duplicates.sql' import duplicate_gates %}
@@ -33,14 +33,17 @@ WITH gated AS (
         FROM scored_with_evidence
     )
 ),
+ids AS MATERIALIZED (
+    -- gate 7: the id; a record whose row is already in the file is skipped, not judged again
+    {{ placed('gated', "record_id('rag-', evidence_run_id, provenance_sig_hash)", exporters.rag.dataset) }}
+),
 checked AS (
     SELECT *,
         -- the quarantine row's source_record is the scored record as read: joined back from
         -- scored_records when the row is written, not carried through the gates
         NULL::VARCHAR AS source_record,
         provenance AS source_provenance,
-        CASE WHEN before_id_reason IS NULL THEN record_id('rag-', evidence_run_id, provenance_sig_hash) END AS id,
-        CASE WHEN before_id_reason IS NULL THEN coalesce(first_content_line, left(task_id, 120)) END AS title,
+        coalesce(first_content_line, left(task_id, 120)) AS title,
         list_filter([
             'task:' || split_part(task_id, ':', 1),
             'category:' || category,
@@ -48,16 +51,17 @@ checked AS (
             CASE WHEN model_name <> '' THEN 'model:' || model_name END,
             CASE WHEN len(source_files) > 0 THEN 'file:' || source_files[1] END
         ], lambda t: t IS NOT NULL) AS tags
-    FROM gated
+    FROM ids
+    WHERE before_id_reason IS NULL AND NOT already_there
 ),
 validated AS (
     SELECT *,
         -- SPEC 4, gate 8: validation of the row about to be built (defence in depth, SPEC 3)
-        CASE WHEN before_id_reason IS NULL THEN {{ row_validation('provenance_sig_hash',
+        {{ row_validation('provenance_sig_hash',
             [('title', 'has_content(title)'), ('content', 'text_has_content'),
              ('source_run_id', 'has_content(evidence_run_id)')],
             ["CASE WHEN category = 'rejected' OR NOT list_contains(" ~ lit(allowed) ~ ", category)
-                THEN 'success_score ' || category || ' is not an allowed RAG category' END"]) }} END AS validation_errors
+                THEN 'success_score ' || category || ' is not an allowed RAG category' END"]) }} AS validation_errors
     FROM checked
 ),
 late AS (
@@ -69,7 +73,7 @@ late AS (
 {%- if redact_secrets %}
         -- SPEC 12.1 --redact-secrets: the title comes from the redacted text too
         SELECT * REPLACE (
-                CASE WHEN redacted THEN coalesce(first_content_line(redacted_text), left(task_id, 120)) ELSE title END
+                CASE WHEN redacted THEN coalesce(redacted_title, left(task_id, 120)) ELSE title END
                 AS title),
 {%- else %}
         SELECT *,
@@ -79,11 +83,11 @@ late AS (
                 -- SPEC 4, gate 8
                 WHEN len(validation_errors) > 0 THEN {'reason': 'schema_violation', 'errors': validation_errors}
             END AS refused
-        FROM {{ safety_facts('validated', 'before_id_reason IS NULL') }}
+        FROM {{ safety_facts('validated', 'true') }}
     )
 ),
 decided AS MATERIALIZED (
-    {{ record_outcomes('late', exporters.rag.dataset, ['title', 'tags', 'redacted']) }}
+    {{ record_outcomes('late', ['title', 'tags', 'redacted']) }}
 ),
 built AS (
     -- a row refused by validation is quarantined with the row it would have been
@@ -91,3 +95,6 @@ built AS (
 )
 -- SPEC 12.4 and 12.5: the duplicate gates compare the records that passed every other gate
 SELECT * FROM ({{ duplicate_gates('built', exporters.rag.dataset) }})
+-- the records settled before judging (refused before the id, or already there)
+UNION ALL
+{{ settled_records('ids', ['title', 'tags', 'redacted']) }}

@@ -1,7 +1,7 @@
 -- The SFT exporter's decision for every record (SPEC section 5). The firewall has two
 -- layers: SFT_NEVER fires before anything else reads the record (gate 2), and the row
 -- validation refuses any quality_score outside {accepted, partially_accepted} again.
-{% from 'macros/outcomes.sql' import record_outcomes %}
+{% from 'macros/outcomes.sql' import placed, record_outcomes, settled_records %}
 {% from 'macros/rows.sql' import sft_row, with_built_rows, row_validation %}
 {% from 'macros/safety.sql' import safety_facts, safety_refusals %}
 {% from 'macros/duplicates.sql' import duplicate_gates %}
@@ -33,6 +33,10 @@ WITH gated AS (
         FROM scored_with_evidence
     )
 ),
+ids AS MATERIALIZED (
+    -- gate 7: the id; a record whose row is already in the file is skipped, not judged again
+    {{ placed('gated', "record_id('sft-', evidence_run_id, provenance_sig_hash)", exporters.sft.dataset) }}
+),
 shaped AS (
     SELECT *,
         -- SPEC 5 step 8: the instruction -> response shape, and the evidence's provenance
@@ -41,7 +45,8 @@ shaped AS (
         -- the template key: the evidence source file without data/_kb/ and .jsonl
         {{ sft_stem('evidence_source_file') }} AS stem,
         coalesce(source_files[1], '') AS first_file
-    FROM gated
+    FROM ids
+    WHERE before_id_reason IS NULL AND NOT already_there
 ),
 checked AS (
     SELECT *,
@@ -49,7 +54,6 @@ checked AS (
         -- scored_records when the row is written, not carried through the gates
         NULL::VARCHAR AS source_record,
         provenance AS source_provenance,
-        CASE WHEN before_id_reason IS NULL THEN record_id('sft-', evidence_run_id, provenance_sig_hash) END AS id,
         {{ sft_instruction('stem', 'first_file', 'task_id', 'contractor') }} AS instruction,
         {{ sft_context('matrix_corpora', 'pathway_fingerprints_seen', 'model_name') }} AS context
     FROM shaped
@@ -58,11 +62,11 @@ validated AS (
     SELECT *,
         -- SPEC 5, gate 9; the quality_score check is the schema's own firewall, independent of
         -- the gates above
-        CASE WHEN before_id_reason IS NULL THEN {{ row_validation('provenance_sig_hash',
+        {{ row_validation('provenance_sig_hash',
             [('instruction', 'has_content(instruction)'), ('response', 'text_has_content'),
              ('source_run_id', 'has_content(evidence_run_id)')],
             ["CASE WHEN NOT list_contains(" ~ lit(sft_schema) ~ ", category)
-                THEN 'quality_score ' || coalesce(category, 'missing') || ' is forbidden in SFT' END"]) }} END AS validation_errors
+                THEN 'quality_score ' || coalesce(category, 'missing') || ' is forbidden in SFT' END"]) }} AS validation_errors
     FROM checked
 ),
 late AS (
@@ -86,11 +90,11 @@ late AS (
                 -- SPEC 5, gate 9
                 WHEN len(validation_errors) > 0 THEN {'reason': 'schema_violation', 'errors': validation_errors}
             END AS refused
-        FROM {{ safety_facts('validated', 'before_id_reason IS NULL AND has_shape AND has_evidence_source') }}
+        FROM {{ safety_facts('validated', 'has_shape AND has_evidence_source') }}
     )
 ),
 decided AS MATERIALIZED (
-    {{ record_outcomes('late', exporters.sft.dataset, ['instruction', 'context', 'redacted']) }}
+    {{ record_outcomes('late', ['instruction', 'context', 'redacted']) }}
 ),
 built AS (
     -- a row refused by validation is quarantined with the row it would have been
@@ -98,3 +102,6 @@ built AS (
 )
 -- SPEC 12.4 and 12.5: the duplicate gates compare the records that passed every other gate
 SELECT * FROM ({{ duplicate_gates('built', exporters.sft.dataset) }})
+-- the records settled before judging (refused before the id, or already there)
+UNION ALL
+{{ settled_records('ids', ['instruction', 'context', 'redacted']) }}

@@ -28,6 +28,9 @@
 WITH band_keys AS {{ reused() }} (
     SELECT id, ord, band, row_number() OVER (PARTITION BY band ORDER BY ord, id) AS place
     FROM (SELECT id, ord, unnest(bands) AS band FROM {{ nodes }})
+    -- only the bands a text of this run is in (a whole band goes or stays, so no place
+    -- changes): a night's few texts are not ranked against every band of the history
+    WHERE band IN (SELECT unnest(bands) FROM {{ nodes }} WHERE ord.line >= 0)
 )
 SELECT c.*
 FROM (

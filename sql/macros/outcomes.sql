@@ -13,9 +13,10 @@
       errors    the quarantine errors, else NULL
       quarantine_source          the source_record to write into the quarantine row
   An id already in `output_file` is skipped_existing; an id exported earlier in this run
-  (in `order_key` order, a struct expression) is duplicate_id.
+  (in `order_key` order, a struct expression) is duplicate_id. With `placed`, `candidates`
+  already says so in `already_there` (see placed below).
 -#}
-{% macro outcomes(candidates, output_file, order_key) -%}
+{% macro outcomes(candidates, output_file, order_key, placed=false) -%}
 SELECT c.*,
     CASE
         WHEN before_id_reason IS NOT NULL THEN 'quarantined'
@@ -46,10 +47,14 @@ FROM (
         -- over the wide rows would sort every text)
         before_id_reason IS NULL AND coalesce(first_ok.k < {{ order_key }}, false) AS exported_earlier
     FROM (
+{%- if placed %}
+        SELECT * FROM {{ candidates }}
+{%- else %}
         SELECT c.*, coalesce(x.id IS NOT NULL, false) AS already_there
         FROM {{ candidates }} AS c
         LEFT JOIN (SELECT id FROM existing_ids WHERE file = {{ lit(output_file) }}) AS x
             ON x.id = c.id AND c.before_id_reason IS NULL
+{%- endif %}
     ) AS c
     LEFT JOIN (
         SELECT id, min({{ order_key }}) AS k
@@ -61,14 +66,51 @@ FROM (
 {%- endmacro %}
 
 {#-
-  Jinja macro: outcomes for one row per record (RAG, SFT), keeping only what the export,
-  quarantine and summary models read, plus `row_columns` (what the exporter's row builder
-  needs besides the text). The result is written to disk, and the records' other fields
-  are already in scored_records.
+  Jinja macro: one row per record (RAG, SFT) of `rel` (with before_id_reason and
+  before_id_errors) with its dataset id (`id_expr`, for a record that passed the gates
+  before the id) and `already_there`: the id is in `output_file` (SPEC 3, idempotent
+  append). Those records, and the ones refused before the id, are settled here; only the
+  others are judged further (the checks after the id, the safety gates of SPEC 12), so a
+  night's run judges what is new, not every record of the history again. No record that
+  is not judged can change the fate of one that is: an id already exported is never
+  exported again (so never makes another record a duplicate_id), and the duplicate gates
+  compare only records about to be exported and the rows of the output file.
 -#}
-{% macro record_outcomes(candidates, output_file, row_columns) -%}
-SELECT file, line, partition, before_id_reason, outcome, reason, errors, quarantine_source,
+{% macro placed(rel, id_expr, output_file) -%}
+SELECT r.*, x.id IS NOT NULL AS already_there
+FROM (SELECT *, CASE WHEN before_id_reason IS NULL THEN {{ id_expr }} END AS id FROM {{ rel }}) AS r
+LEFT JOIN (SELECT id FROM existing_ids WHERE file = {{ lit(output_file) }}) AS x ON x.id = r.id
+{%- endmacro %}
+
+{% set record_columns = "file, line, partition, before_id_reason, outcome, reason, errors, quarantine_source,
     source_provenance, id, evidence_run_id, category, provenance_source_file_json,
-    provenance_line_offset_json, provenance_sig_hash_json, {{ row_columns | join(', ') }}
-FROM ({{ outcomes(candidates, output_file, "{'file': file, 'line': line}") }})
+    provenance_line_offset_json, provenance_sig_hash_json" %}
+
+{#-
+  Jinja macro: outcomes for the judged records (RAG, SFT) of `placed` (the ones neither
+  refused before the id nor already there), keeping only what the export, quarantine and
+  summary models read, plus `row_columns` (what the exporter's row builder needs besides
+  the text). The result is written to disk, and the records' other fields are already in
+  scored_records.
+-#}
+{% macro record_outcomes(candidates, row_columns) -%}
+SELECT {{ record_columns }}, {{ row_columns | join(', ') }}
+FROM ({{ outcomes(candidates, none, "{'file': file, 'line': line}", placed=true) }})
+{%- endmacro %}
+
+{#-
+  Jinja macro: the records `placed` settled before judging (refused before the id, or
+  already there), as record_outcomes gives rows, the row columns NULL. A decisions model
+  adds them last, so they go through none of its joins.
+-#}
+{% macro settled_records(placed, row_columns) -%}
+SELECT {{ record_columns }}, {% for c in row_columns %}NULL AS {{ c }}{{ ', ' if not loop.last }}{% endfor %}
+FROM (
+    SELECT *,
+        CASE WHEN before_id_reason IS NOT NULL THEN 'quarantined' ELSE 'skipped_existing' END AS outcome,
+        before_id_reason AS reason, before_id_errors AS errors,
+        NULL::VARCHAR AS quarantine_source, provenance AS source_provenance
+    FROM {{ placed }}
+    WHERE before_id_reason IS NOT NULL OR already_there
+)
 {%- endmacro %}

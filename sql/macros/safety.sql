@@ -6,6 +6,7 @@
   safety_facts(rel): `rel` (one row per record, with partition and evidence_run_id) with
       secret_errors      SPEC 12.1 matches as "kind at character N" (NULL: none, or redacting)
       redacted           the text has secrets replaced (--redact-secrets)
+      redacted_title     the RAG title line of the redacted text
       missing_paths      SPEC 12.2 source_files not in the manifest (NULL: none)
       contamination      SPEC 12.3 the first shared n-gram (NULL: none)
   safety_refusals(): CASE branches for the first failing gate, in SPEC 12 order, each
@@ -16,7 +17,7 @@
     SELECT r.*,
         {{ 'CASE WHEN ' ~ passed ~ ' THEN s.errors END' if gates.secret_detected and not redact_secrets else 'NULL::VARCHAR[]' }} AS secret_errors,
         {{ 'CASE WHEN ' ~ passed ~ ' THEN s.redacted IS NOT NULL ELSE false END' if redact_secrets else 'false' }} AS redacted,
-        {{ 'CASE WHEN ' ~ passed ~ ' THEN s.redacted END' if redact_secrets else 'NULL::VARCHAR' }} AS redacted_text,
+        {{ 'CASE WHEN ' ~ passed ~ ' THEN s.redacted_title END' if redact_secrets else 'NULL::VARCHAR' }} AS redacted_title,
         {{ 'CASE WHEN ' ~ passed ~ ' THEN p.missing END' if gates.hallucinated_file_path else 'NULL::VARCHAR[]' }} AS missing_paths,
         {{ 'CASE WHEN ' ~ passed ~ ' THEN x.error END' if gates.benchmark_contamination else 'NULL::VARCHAR' }} AS contamination
     FROM {{ rel }} AS r

@@ -2,7 +2,9 @@
 -- per text that holds any. `matches` are the non-overlapping matches in text order (of two
 -- that overlap, the one starting first, then the longer, is kept); `start` counts code
 -- points from 0. With --redact-secrets, `redacted` is the text with each kept match
--- replaced by [REDACTED:<kind>] and `redacted_title` its RAG title line. Only the texts
+-- replaced by [REDACTED:<kind>] and `redacted_title` its RAG title line (computed here, on
+-- a column: DuckDB 2.0's statistics propagation folded first_content_line over a LEFT
+-- JOIN of an empty text_secrets into a constant it then failed to bind). Only the texts
 -- that secret_candidates found are searched, kind by kind.
 {% from 'safety/secret_patterns.sql' import secret_patterns, secret_regexes as full %}
 WITH found AS (
@@ -41,6 +43,8 @@ kept AS (
     FROM located
     GROUP BY partition, run_id
 )
+SELECT *{{ ', first_content_line(redacted) AS redacted_title' if redact_secrets }}
+FROM (
 SELECT k.partition, k.run_id, k.matches,
     list_transform(k.matches, lambda x: x.kind || ' at character ' || x.start) AS errors,
 {%- if redact_secrets %}
@@ -54,3 +58,4 @@ SELECT k.partition, k.run_id, k.matches,
 {%- endif %}
 FROM kept AS k
 JOIN secret_candidates AS e USING (partition, run_id)
+)
