@@ -33,7 +33,7 @@ import json
 import os
 import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
@@ -142,10 +142,10 @@ class Line:
     excerpt: str | None
 
 
-def read_lines(path: Path, noun: str) -> Iterator[Line]:
-    """The records of a partition file: split on \\n, one trailing \\r and a file-start BOM
-    removed, blank lines skipped; each a JSON object or an input error."""
-    data = path.read_bytes()
+def physical_records(data: bytes) -> Iterator[tuple[int, bytes, str | None]]:
+    """SPEC 1: the non-blank lines of a partition file as (0-based physical line, its bytes
+    without the line end, its text or None when it is not UTF-8): split on \\n, a file-start
+    BOM and one trailing \\r removed. (The tests read partitions with it too.)"""
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     for number, raw in enumerate(data.split(b"\n")):
@@ -154,9 +154,17 @@ def read_lines(path: Path, noun: str) -> Iterator[Line]:
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError:
-            yield Line(number, None, f"{noun} not valid UTF-8", raw.decode("utf-8", errors="replace")[:200])
+            yield number, raw, None
             continue
-        if trim(text) == "":
+        if trim(text) != "":
+            yield number, raw, text
+
+
+def read_lines(path: Path, noun: str) -> Iterator[Line]:
+    """The records of a partition file (physical_records), each a JSON object or an input error."""
+    for number, raw, text in physical_records(path.read_bytes()):
+        if text is None:
+            yield Line(number, None, f"{noun} not valid UTF-8", raw.decode("utf-8", errors="replace")[:200])
             continue
         ok, value = parse_json(text)
         if not ok:
@@ -373,14 +381,25 @@ def common_errors(row_id: str, prov: dict[str, Any], sig_hash: Any) -> list[str]
     return errors
 
 
-def decide_id(exp: Exporter, row_id: str) -> str | None:
-    """SPEC 3 for a built id: 'skipped' when the output file has it, 'duplicate' when this
-    run exported it already, else None."""
+def evidence_or_refuse(exp: Exporter, rec: Record, run_id: str) -> dict[str, Any] | None:
+    """The evidence record a scored record names in its paired partition; None when there
+    is none, and then the record is quarantined (RAG gate 5, SFT gate 6)."""
+    if rec.evidence is None:
+        exp.quarantine_record(rec, "missing_source_run_id",
+                              [f"evidence_run_id={run_id} not found in the paired evidence partition"])
+    return rec.evidence
+
+
+def settled_by_id(exp: Exporter, row_id: str, refuse: Callable[[str, list[str]], None]) -> bool:
+    """SPEC 3 for a built id: skipped when the output file has it, refused as duplicate_id
+    when this run exported it already; True when either settled the record."""
     if row_id in exp.existing:
-        return "skipped"
+        exp.skip()
+        return True
     if row_id in exp.exported_ids:
-        return "duplicate"
-    return None
+        refuse("duplicate_id", [f"id {row_id} already exported in this run"])
+        return True
+    return False
 
 
 # --- RAG (SPEC section 4) ------------------------------------------------------------------
@@ -411,10 +430,8 @@ def export_rag_record(exp: Exporter, rec: Record, include_review: bool) -> None:
         exp.quarantine_record(rec, "category_disallowed",
                               [f"category={category or 'missing'} not in {allowed}"])
         return
-    ev = rec.evidence
+    ev = evidence_or_refuse(exp, rec, run_id)
     if ev is None:
-        exp.quarantine_record(rec, "missing_source_run_id",
-                              [f"evidence_run_id={run_id} not found in the paired evidence partition"])
         return
     text = string(ev, "text")
     if not has_content(text):
@@ -424,12 +441,7 @@ def export_rag_record(exp: Exporter, rec: Record, include_review: bool) -> None:
     prov = rec.provenance() or {}
     sig_hash = prov["sig_hash"]
     row_id = short_id("rag-", f"{run_id}|{sig_hash}")
-    seen = decide_id(exp, row_id)
-    if seen == "skipped":
-        exp.skip()
-        return
-    if seen == "duplicate":
-        exp.quarantine_record(rec, "duplicate_id", [f"id {row_id} already exported in this run"])
+    if settled_by_id(exp, row_id, lambda reason, errors: exp.quarantine_record(rec, reason, errors)):
         return
 
     task_id = string(ev, "task_id") or ""
@@ -527,18 +539,11 @@ def export_sft_record(exp: Exporter, rec: Record, include_partial: bool) -> None
     if not run_id:
         exp.quarantine_record(rec, "missing_source_run_id", ["evidence_run_id missing"])
         return
-    ev = rec.evidence
+    ev = evidence_or_refuse(exp, rec, run_id)
     if ev is None:
-        exp.quarantine_record(rec, "missing_source_run_id",
-                              [f"evidence_run_id={run_id} not found in the paired evidence partition"])
         return
     row_id = short_id("sft-", f"{run_id}|{sig_hash}")
-    seen = decide_id(exp, row_id)
-    if seen == "skipped":
-        exp.skip()
-        return
-    if seen == "duplicate":
-        exp.quarantine_record(rec, "duplicate_id", [f"id {row_id} already exported in this run"])
+    if settled_by_id(exp, row_id, lambda reason, errors: exp.quarantine_record(rec, reason, errors)):
         return
 
     text = string(ev, "text")
@@ -646,12 +651,7 @@ def export_pair(exp: Exporter, task_id: str, chosen: PairRecord, rejected: PairR
         refuse("invalid_preference_pairing", ["chosen and rejected texts are identical after trim"])
         return False
     row_id = short_id("pref-", f"{chosen.run_id}|{rejected.run_id}|{task_id}")
-    seen = decide_id(exp, row_id)
-    if seen == "skipped":
-        exp.skip()
-        return False
-    if seen == "duplicate":
-        refuse("duplicate_id", [f"id {row_id} already exported in this run"])
+    if settled_by_id(exp, row_id, refuse):
         return False
     low, high = sorted([chosen.run_id, rejected.run_id])
     sig_hash = hashlib.sha256(f"{low}|{high}".encode()).hexdigest()

@@ -33,7 +33,7 @@ from distill_duck.input_cache import CACHE_FILE, InputCache
 from distill_duck.lakehouse import Lakehouse
 from distill_duck.lock import root_lock
 from distill_duck.outputs import fsync_path
-from distill_duck.receipts import facts_of, file_facts, latest_receipts
+from distill_duck.receipts import FACTS_FILE, FactsCache, facts_of, file_facts, latest_receipts
 from distill_duck.runner import Model, Project, Strategy
 from distill_duck.session import RunOptions, connect, now_iso
 from distill_duck.sqlquote import ident, lit
@@ -156,7 +156,9 @@ def build_dataset(root: Path, out: Path, options: DatasetOptions) -> DatasetResu
         if not any(rows.values()):
             raise UsageError(f"the export files under {root / 'exports'} hold no rows; run "
                              f"`distill-duck export-all --root {root}` on a lakehouse with accepted runs")
-        sources = facts_of(root, exports)
+        # the export runs' digests of the files they wrote and read (we hold the root lock)
+        known = FactsCache(root / ".distill_duck" / FACTS_FILE)
+        sources = facts_of(root, exports, known)
         receipt = {
             "receipt_version": 1,
             "tool": {"name": "distill-duck", "version": __version__},
@@ -167,7 +169,7 @@ def build_dataset(root: Path, out: Path, options: DatasetOptions) -> DatasetResu
                           "test if u >= 1 - test_fraction, else train",
             # the export files, and the partitions the task ids and prompts were looked up in
             "inputs": [{"file": rel, **(facts or {})} for rel, facts in
-                       {**sources, **facts_of(root, inputs)}.items()],
+                       {**sources, **facts_of(root, inputs, known)}.items()],
             "rows": rows,
             "tasks": {cfg: {s: tasks[cfg, s] for s in SPLITS if (cfg, s) in tasks}
                       for cfg in ("sft", "preference")},

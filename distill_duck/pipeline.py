@@ -34,7 +34,7 @@ from distill_duck.lakehouse import RUNS_HISTORY, WAREHOUSE, Lakehouse
 from distill_duck.lock import root_lock
 from distill_duck.memo import Memos
 from distill_duck.outputs import remove_stale_scratch, repair_torn
-from distill_duck.receipts import FactsCache, facts_of, git_state, write_receipt
+from distill_duck.receipts import FACTS_FILE, FactsCache, facts_of, git_state, write_receipt
 from distill_duck.run_history import record_runs
 from distill_duck.runner import Model, Project, build_table
 from distill_duck.session import RunOptions, connect, now_iso
@@ -48,8 +48,6 @@ RECEIPT_MODELS = ("category_counts", "ignored_files")
 # bound only once the staged lines are appended: each output file's growth (appended_checks)
 GROWTH_VARIABLE = "output_growth"
 AFTER_WRITE = frozenset({RUNS_VARIABLE, GROWTH_VARIABLE})
-# the sha256 of each input and output file as an earlier run found it (receipts.FactsCache)
-FACTS_FILE = "file_facts.json"
 
 
 @dataclass

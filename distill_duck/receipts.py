@@ -26,6 +26,9 @@ from distill_duck.outputs import replace_atomically
 REPORTS_DIR = "reports/distillation"
 # summary keys that are not counts of the latest.md table
 NOT_COUNTS = ("records_redacted", "safety_gates")
+# the sha256 of each input and output file as an earlier run found it (FactsCache), under
+# <root>/.distill_duck/
+FACTS_FILE = "file_facts.json"
 
 
 def file_facts(path: Path) -> dict[str, Any] | None:

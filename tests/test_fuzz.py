@@ -22,6 +22,7 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
+from bench.baseline import physical_records
 from tests.conftest import RECORDED_AT, evidence, examples, run_cli, scored
 
 SCORED_A = "2026/04/27/fuzz.jsonl"
@@ -46,21 +47,10 @@ CATEGORIES = ("accepted", "partially_accepted", "rejected", "needs_human_review"
 # -- the independent reading of SPEC section 1 ----------------------------------------------
 
 def record_lines(data: bytes) -> list[tuple[int, bytes]]:
-    """(0-based physical line, bytes) of every non-blank line of a partition file."""
-    if data.startswith(BOM):
-        data = data[len(BOM):]
-    out = []
-    for n, line in enumerate(data.split(b"\n")):
-        if line.endswith(b"\r"):
-            line = line[:-1]
-        try:
-            text = line.decode("utf-8")
-        except UnicodeDecodeError:
-            out.append((n, line))  # not valid UTF-8: a record that is not JSON
-            continue
-        if not all(ch in JS_WHITESPACE for ch in text):
-            out.append((n, line))
-    return out
+    """(0-based physical line, bytes) of every non-blank line of a partition file (a line
+    that is not UTF-8 is a record that is not JSON), read by the per-line Python yardstick
+    of the benchmarks, not by distill-duck."""
+    return [(n, raw) for n, raw, _text in physical_records(data)]
 
 
 class Pairs(list[tuple[str, Any]]):
