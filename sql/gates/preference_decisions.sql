@@ -1,6 +1,6 @@
 -- The preference exporter's decision for every candidate pair (SPEC 6, building a pair).
 -- A candidate that fails still used its slot: the cap was applied before these checks.
-{% from 'macros/outcomes.sql' import outcomes %}
+{% from 'macros/outcomes.sql' import outcomes, placed %}
 {% from 'macros/rows.sql' import row_validation %}
 {% from 'macros/safety.sql' import safety_refusals %}
 WITH gated AS (
@@ -46,11 +46,7 @@ checked_pairs AS (
 placed AS (
     -- check 4, the id: a pair already in the file is skipped_existing whatever follows, so
     -- nothing after this judges it or builds its row (a night's run judges what is new)
-    SELECT c.*, coalesce(x.id IS NOT NULL, false) AS already_there,
-        c.before_id_reason IS NULL AND x.id IS NULL AS judged
-    FROM checked_pairs AS c
-    LEFT JOIN (SELECT id FROM existing_ids WHERE file = {{ lit(exporters.preference.dataset) }}) AS x
-        ON x.id = c.id AND c.before_id_reason IS NULL
+    {{ placed('checked_pairs', exporters.preference.dataset) }}
 ),
 safe AS (
     -- SPEC 12: the safety gates judge both texts of a pair that passed checks 1-4
@@ -186,7 +182,7 @@ checked AS (
     )
 ),
 decided AS (
-    {{ outcomes('checked', exporters.preference.dataset, "{'group_first': group_first, 'slot': slot}", placed=true) }}
+    {{ outcomes('checked', "{'group_first': group_first, 'slot': slot}") }}
 )
 {%- if gates.duplicate_content %}
 -- SPEC 12.4, safety gate 4: a pair whose chosen and rejected contents both equal an earlier

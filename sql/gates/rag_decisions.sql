@@ -35,7 +35,7 @@ WITH gated AS (
 ),
 ids AS MATERIALIZED (
     -- gate 7: the id; a record whose row is already in the file is skipped, not judged again
-    {{ placed('gated', "record_id('rag-', evidence_run_id, provenance_sig_hash)", exporters.rag.dataset) }}
+    {{ placed('gated', exporters.rag.dataset, "record_id('rag-', evidence_run_id, provenance_sig_hash)") }}
 ),
 checked AS (
     SELECT *,
@@ -52,7 +52,7 @@ checked AS (
             CASE WHEN len(source_files) > 0 THEN 'file:' || source_files[1] END
         ], lambda t: t IS NOT NULL) AS tags
     FROM ids
-    WHERE before_id_reason IS NULL AND NOT already_there
+    WHERE judged
 ),
 validated AS (
     SELECT *,

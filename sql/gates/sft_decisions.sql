@@ -35,7 +35,7 @@ WITH gated AS (
 ),
 ids AS MATERIALIZED (
     -- gate 7: the id; a record whose row is already in the file is skipped, not judged again
-    {{ placed('gated', "record_id('sft-', evidence_run_id, provenance_sig_hash)", exporters.sft.dataset) }}
+    {{ placed('gated', exporters.sft.dataset, "record_id('sft-', evidence_run_id, provenance_sig_hash)") }}
 ),
 shaped AS (
     SELECT *,
@@ -46,7 +46,7 @@ shaped AS (
         {{ sft_stem('evidence_source_file') }} AS stem,
         coalesce(source_files[1], '') AS first_file
     FROM ids
-    WHERE before_id_reason IS NULL AND NOT already_there
+    WHERE judged
 ),
 checked AS (
     SELECT *,

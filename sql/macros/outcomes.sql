@@ -7,16 +7,16 @@
       after_id_source                schema validation) and its quarantine source_record
       source_record              the quarantine source_record for the other reasons, or NULL
                                  for the scored record itself (joined in when written)
+      already_there              the id is already in the output file (see placed below)
   and this adds
       outcome   exported | quarantined | skipped_existing
       reason    the quarantine reason, else NULL
       errors    the quarantine errors, else NULL
       quarantine_source          the source_record to write into the quarantine row
-  An id already in `output_file` is skipped_existing; an id exported earlier in this run
-  (in `order_key` order, a struct expression) is duplicate_id. With `placed`, `candidates`
-  already says so in `already_there` (see placed below).
+  An id already in the output file is skipped_existing; an id exported earlier in this run
+  (in `order_key` order, a struct expression) is duplicate_id.
 -#}
-{% macro outcomes(candidates, output_file, order_key, placed=false) -%}
+{% macro outcomes(candidates, order_key) -%}
 SELECT c.*,
     CASE
         WHEN before_id_reason IS NOT NULL THEN 'quarantined'
@@ -46,16 +46,7 @@ FROM (
         -- the first exported row per id, found on narrow columns and joined back (a window
         -- over the wide rows would sort every text)
         before_id_reason IS NULL AND coalesce(first_ok.k < {{ order_key }}, false) AS exported_earlier
-    FROM (
-{%- if placed %}
-        SELECT * FROM {{ candidates }}
-{%- else %}
-        SELECT c.*, coalesce(x.id IS NOT NULL, false) AS already_there
-        FROM {{ candidates }} AS c
-        LEFT JOIN (SELECT id FROM existing_ids WHERE file = {{ lit(output_file) }}) AS x
-            ON x.id = c.id AND c.before_id_reason IS NULL
-{%- endif %}
-    ) AS c
+    FROM {{ candidates }} AS c
     LEFT JOIN (
         SELECT id, min({{ order_key }}) AS k
         FROM {{ candidates }}
@@ -66,20 +57,23 @@ FROM (
 {%- endmacro %}
 
 {#-
-  Jinja macro: one row per record (RAG, SFT) of `rel` (with before_id_reason and
-  before_id_errors) with its dataset id (`id_expr`, for a record that passed the gates
-  before the id) and `already_there`: the id is in `output_file` (SPEC 3, idempotent
-  append). Those records, and the ones refused before the id, are settled here; only the
-  others are judged further (the checks after the id, the safety gates of SPEC 12), so a
+  Jinja macro: `rel` (one row per record or preference candidate, with before_id_reason
+  and before_id_errors, and `id` unless `id_expr` gives it for a record that passed the
+  gates before the id) with `already_there`: the id is in `output_file` (SPEC 3,
+  idempotent append), and `judged`: neither that nor refused before the id. Only judged
+  rows go further (the checks after the id, the safety gates of SPEC 12), so a
   night's run judges what is new, not every record of the history again. No record that
   is not judged can change the fate of one that is: an id already exported is never
   exported again (so never makes another record a duplicate_id), and the duplicate gates
   compare only records about to be exported and the rows of the output file.
 -#}
-{% macro placed(rel, id_expr, output_file) -%}
-SELECT r.*, x.id IS NOT NULL AS already_there
-FROM (SELECT *, CASE WHEN before_id_reason IS NULL THEN {{ id_expr }} END AS id FROM {{ rel }}) AS r
-LEFT JOIN (SELECT id FROM existing_ids WHERE file = {{ lit(output_file) }}) AS x ON x.id = r.id
+{% macro placed(rel, output_file, id_expr=none) -%}
+SELECT r.*, x.id IS NOT NULL AS already_there, r.before_id_reason IS NULL AND x.id IS NULL AS judged
+FROM {% if id_expr -%}
+    (SELECT *, CASE WHEN before_id_reason IS NULL THEN {{ id_expr }} END AS id FROM {{ rel }})
+{%- else %}{{ rel }}{% endif %} AS r
+LEFT JOIN (SELECT id FROM existing_ids WHERE file = {{ lit(output_file) }}) AS x
+    ON x.id = r.id AND r.before_id_reason IS NULL
 {%- endmacro %}
 
 {% set record_columns = "file, line, partition, before_id_reason, outcome, reason, errors, quarantine_source,
@@ -95,7 +89,7 @@ LEFT JOIN (SELECT id FROM existing_ids WHERE file = {{ lit(output_file) }}) AS x
 -#}
 {% macro record_outcomes(candidates, row_columns) -%}
 SELECT {{ record_columns }}, {{ row_columns | join(', ') }}
-FROM ({{ outcomes(candidates, none, "{'file': file, 'line': line}", placed=true) }})
+FROM ({{ outcomes(candidates, "{'file': file, 'line': line}") }})
 {%- endmacro %}
 
 {#-
@@ -111,6 +105,6 @@ FROM (
         before_id_reason AS reason, before_id_errors AS errors,
         NULL::VARCHAR AS quarantine_source, provenance AS source_provenance
     FROM {{ placed }}
-    WHERE before_id_reason IS NOT NULL OR already_there
+    WHERE NOT judged
 )
 {%- endmacro %}
