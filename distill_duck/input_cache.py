@@ -20,7 +20,7 @@ from pathlib import Path
 
 import duckdb
 
-from distill_duck.lakehouse import file_stat
+from distill_duck.lakehouse import Lakehouse, file_stat
 from distill_duck.runner import Model, Project
 from distill_duck.sqlquote import bind_variables, ident, lit
 
@@ -70,15 +70,22 @@ class InputCache:
         assert con is self.con
         self.run(model)
 
+    def _tables(self, model: Model) -> tuple[str, str]:
+        """The cache's table of the model's rows and its table of file fingerprints."""
+        return f"{CACHE}.{ident(model.name)}", f"{CACHE}.{ident(model.name + '__files')}"
+
+    def _fingerprints(self, paths: Mapping[str, Path], model: Model) -> dict[str, str]:
+        # a file's rows depend on its bytes and on the SQL that parsed it
+        version = self.project.sql_lineage(model.name)
+        return {rel: f"{file_stat(p)}:{version}" for rel, p in paths.items()}
+
     def run(self, model: Model) -> None:
         con, variable = self.con, str(model.config.files)
         prefix = str(self.bound["root_prefix"])
         paths = list(self.bound[variable])
         files_by_rel = {str(p)[len(prefix):]: p for p in paths}  # (rows name files root-relative)
-        # a file's rows depend on its bytes and on the SQL that parsed it
-        version = self.project.sql_lineage(model.name)
-        prints = {rel: f"{file_stat(p)}:{version}" for rel, p in files_by_rel.items()}
-        table, files = f"{CACHE}.{ident(model.name)}", f"{CACHE}.{ident(model.name + '__files')}"
+        prints = self._fingerprints(files_by_rel, model)
+        table, files = self._tables(model)
         exists = cached_table(con, model.name + "__files")
         old = dict(con.execute(f"SELECT file, fingerprint FROM {files}").fetchall()) if exists else {}
         unchanged = [rel for rel, fp in prints.items() if old.get(rel) == fp]
@@ -92,7 +99,8 @@ class InputCache:
                 else:
                     con.execute(f"DELETE FROM {table} WHERE file NOT IN (SELECT unnest(?::VARCHAR[]))",
                                 [unchanged])
-                    con.execute(f"INSERT INTO {table} {model.sql}")
+                    if todo:  # (a reader of no files at all may refuse to run)
+                        con.execute(f"INSERT INTO {table} {model.sql}")
                 con.execute(f"CREATE OR REPLACE TABLE {files} (file VARCHAR, fingerprint VARCHAR)")
                 con.execute(f"INSERT INTO {files} SELECT unnest(?::VARCHAR[]), unnest(?::VARCHAR[])",
                             [list(prints), list(prints.values())])
@@ -100,3 +108,41 @@ class InputCache:
             # downstream models see every file again
             bind_variables(con, {variable: paths})
         con.execute(f"CREATE OR REPLACE VIEW {ident(model.name)} AS SELECT * FROM {table}")
+
+    @contextlib.contextmanager
+    def appending(self, lake: Lakehouse, stage_dir: Path, staged: Mapping[str, Path]) -> Iterator[None]:
+        """Around the write of the staged lines: for each ``appended`` model built this run,
+        add the rows of the lines about to be appended to each output file (the model's own
+        SQL over the staged copies, which sit under ``stage_dir`` at the targets' relative
+        paths, so with the root there they read as the targets), then, once the files are
+        renamed in, keep each file as it is now. The next run reads none of the lines this
+        one wrote; a file anyone else changes no longer matches and is read whole again.
+        One transaction: a failed or interrupted write leaves the cache as it was."""
+        con, prefix = self.con, str(self.bound["root_prefix"])
+        models = [self.project.models[n] for n in self.parsed if self.project.models[n].config.appended]
+        targets = sorted(staged)
+        if not models or not targets:
+            yield
+            return
+        with transaction(con):
+            for model in models:
+                variable = str(model.config.files)
+                paths = list(self.bound[variable])
+                bind_variables(con, {variable: [staged[rel] for rel in targets],
+                                     "root_prefix": str(stage_dir).rstrip("/") + "/"})
+                try:
+                    # a file's rows are a set: a line repeating one already there adds none
+                    table = self._tables(model)[0]
+                    con.execute(
+                        f"INSERT INTO {table} SELECT * FROM ({model.sql}) "
+                        f"EXCEPT SELECT * FROM {table} WHERE file IN (SELECT unnest(?::VARCHAR[]))",
+                        [targets])
+                finally:
+                    bind_variables(con, {variable: paths, "root_prefix": prefix})
+            yield
+            for model in models:
+                files = self._tables(model)[1]
+                prints = self._fingerprints({rel: lake.path(rel) for rel in targets}, model)
+                con.execute(f"DELETE FROM {files} WHERE file IN (SELECT unnest(?::VARCHAR[]))", [targets])
+                con.execute(f"INSERT INTO {files} SELECT unnest(?::VARCHAR[]), unnest(?::VARCHAR[])",
+                            [list(prints), list(prints.values())])

@@ -15,7 +15,9 @@ from distill_duck.errors import DistillError
 
 # How a model's relation is built, each a named strategy the runner dispatches on:
 #   table        built once per run          view      streams into its readers
-#   incremental  keeps the rows of each input file between runs (input_cache.py)
+#   incremental  keeps the rows of each input file between runs (input_cache.py); with
+#                appended=true its files are the run's outputs, and the lines a run appends
+#                are added to their rows after the write, so the next run reads none of them
 #   export       a table of new lines (one `jsonl` column) the run appends to the file
 #                named by `export`, atomically, after its checks pass
 #   publish      a warehouse relation, built from the output files as the run leaves them
@@ -34,6 +36,9 @@ COMMANDS = ("health", "dataset")
 class ModelConfig:
     materialized: str = "table"
     files: str | None = None  # incremental: the bound variable listing its input files
+    # incremental over the run's own output files: after the write, the rows of the lines
+    # the run appended are added and each file is kept as it is then (input_cache.py)
+    appended: bool = False
     publish: bool = False  # also copied into the warehouse (implied by materialized='publish')
     comment: str | None = None  # the relation's comment in the warehouse
     columns: Mapping[str, str] = field(default_factory=dict)  # column comments
@@ -60,7 +65,7 @@ class ModelConfig:
                 raise DistillError(
                     f"model {model!r}: config({key}=...) is not a model setting; "
                     f"use one of {', '.join(known)}")
-            kind = {"publish": bool, "columns": dict, "settings": dict}.get(key, str)
+            kind = {"publish": bool, "appended": bool, "columns": dict, "settings": dict}.get(key, str)
             if not isinstance(value, kind) or (kind is dict and not all(
                     isinstance(k, str) and isinstance(v, str) for k, v in value.items())):
                 names = "setting" if key == "settings" else "column"
@@ -83,6 +88,10 @@ class ModelConfig:
             raise DistillError(
                 f"model {model!r}: config(materialized='incremental') and config(files=...) go "
                 "together (an incremental model names the variable that lists its input files)")
+        if config.appended and config.materialized != "incremental":
+            raise DistillError(
+                f"model {model!r}: config(appended=true) is for incremental models over the "
+                "output files (materialized='incremental', files=...)")
         if (config.materialized == "memo") != (config.key is not None):
             raise DistillError(
                 f"model {model!r}: config(materialized='memo') and config(key=...) go together "

@@ -234,7 +234,9 @@ def _run_exporters(
             started = time.perf_counter()
             if progress:
                 progress("writing export files")
-            write_exports(lake, staging.staged, frozenset(exporters.quarantine_files))
+            # the input cache keeps the rows of what is written, committed with the write
+            with cache.appending(lake, stage_dir, staging.staged):
+                write_exports(lake, staging.staged, frozenset(exporters.quarantine_files))
             timings["write_exports"] = time.perf_counter() - started
             run_id = record_runs(lake, summaries, options, started_at)
             after = facts_of(root, list(outputs) + [RUNS_HISTORY], known)

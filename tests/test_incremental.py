@@ -82,7 +82,15 @@ def _same_run(root: Path, twin: Path, gates: bool = False) -> None:
 
 
 def _parsed(root: Path) -> dict[str, dict[str, int]]:
-    return _receipt(root)["input_cache"]
+    """The partition files each input model had and parsed in the last run."""
+    cache = _receipt(root)["input_cache"]
+    return {m: cache[m] for m in ("scored_records", "evidence_records")}
+
+
+def _outputs_parsed(root: Path) -> dict[str, int]:
+    """How many output files each model kept per output file parsed in the last run."""
+    cache = _receipt(root)["input_cache"]
+    return {m: cache[m]["parsed"] for m in ("existing_ids", "existing_fingerprints") if m in cache}
 
 
 def test_a_rerun_parses_nothing_and_carries_the_warehouse_over(lakehouse: Path, tmp_path: Path) -> None:
@@ -96,6 +104,7 @@ def test_a_rerun_parses_nothing_and_carries_the_warehouse_over(lakehouse: Path, 
     _same_run(lakehouse, tmp_path / "twin")
     assert _parsed(lakehouse) == {"scored_records": {"files": 2, "parsed": 0},
                                   "evidence_records": {"files": 2, "parsed": 0}}
+    assert _outputs_parsed(lakehouse) == {"existing_ids": 0}
     second = _built_at(lakehouse)
     # nothing new: only the run history changed, every other relation is the old one
     assert {r for r in second if second[r] != first[r]} == {"runs"}
@@ -156,6 +165,25 @@ def test_a_damaged_cache_or_warehouse_is_rebuilt(lakehouse: Path, tmp_path: Path
     _from_nothing(lakehouse, tmp_path / "twin")
     _same_run(lakehouse, tmp_path / "twin")
     assert _parsed(lakehouse)["evidence_records"] == {"files": 2, "parsed": 2}
+
+
+def test_a_night_reads_no_output_line_it_wrote(lakehouse: Path, tmp_path: Path) -> None:
+    """The ids and fingerprints of the output files are kept per file: the run that appends
+    lines adds theirs, so the next run parses no output file, until one is changed by
+    anyone else (here only touched), which is then read whole."""
+    _day(lakehouse, "27")
+    export_json(lakehouse, gates=True)
+    _day(lakehouse, "28")
+    _from_nothing(lakehouse, tmp_path / "twin")
+    _same_run(lakehouse, tmp_path / "twin", gates=True)
+    assert _outputs_parsed(lakehouse) == {"existing_ids": 0, "existing_fingerprints": 0}
+    _day(lakehouse, "29")
+    os.utime(lakehouse / "exports/rag/playbooks.jsonl")
+    shutil.rmtree(tmp_path / "twin")
+    _from_nothing(lakehouse, tmp_path / "twin")
+    _same_run(lakehouse, tmp_path / "twin", gates=True)
+    assert _outputs_parsed(lakehouse) == {"existing_ids": 1, "existing_fingerprints": 1}
+
 
 
 def test_a_dry_run_leaves_the_cache_alone(lakehouse: Path) -> None:
@@ -308,6 +336,9 @@ def test_the_memo_is_what_the_gates_read(tmp_path: Path) -> None:
                 [new_key, _digest("answer 01 0")])
     con.close()
     _day(root, "02")
+    # the exported row's fingerprint is kept with its file: a touched file is read whole
+    # again, its texts looked up in the memo
+    os.utime(root / "exports/rag/playbooks.jsonl")
     planted = export_json(root, gates=True)
     assert planted["rag"]["quarantine_by_reason"].get("duplicate_content") == 1
     shutil.rmtree(root / ".distill_duck")

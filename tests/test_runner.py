@@ -298,6 +298,8 @@ def test_config_is_captured_and_renders_to_nothing(tmp_path: Path) -> None:
     ("key='text_digest'", "config(materialized='memo') and config(key=...) go together"),
     ("materialized='view', memo='fingerprint_memo'", "config(memo=...) is for tables"),
     ("command='exports'", "config(command='exports') is not one of health, dataset"),
+    ("appended=true", "config(appended=true) is for incremental models over the output files"),
+    ("appended='yes'", "config(appended='yes') must be true or false"),
 ])
 def test_a_config_the_runner_does_not_know_is_an_error_naming_the_model(
         tmp_path: Path, call: str, message: str) -> None:
@@ -338,7 +340,10 @@ def test_a_models_duckdb_settings_hold_for_its_statement_only(tmp_path: Path,
 def test_every_built_in_config_is_valid_and_says_how_it_is_built() -> None:
     models = Project(RunOptions().context()).models.values()
     kinds = {m.name: m.config.materialized for m in models}
-    assert {n for n, k in kinds.items() if k == "incremental"} == {"evidence_records", "scored_records"}
+    assert {n for n, k in kinds.items() if k == "incremental"} == {
+        "evidence_records", "scored_records", "existing_ids", "existing_fingerprints"}
+    # the output files' ids and fingerprints grow with what each run appends
+    assert {m.name for m in models if m.config.appended} == {"existing_ids", "existing_fingerprints"}
     assert kinds["evidence"] == "view" and kinds["rag_decisions"] == "table"
     assert {m.config.export for m in models if m.config.export} == {
         "exports/rag/playbooks.jsonl", "exports/sft/instruction_response.jsonl",
