@@ -27,6 +27,10 @@ CASES_1_11 = sorted(p.name for p in CASES.iterdir() if (p / "case.json").is_file
 SAFETY_CASES = ["safety-duplicates", "safety-paths-evals", "safety-redact", "safety-secrets"]
 
 pytestmark = [pytest.mark.spark, pytest.mark.slow, pytest.mark.xdist_group("spark")]
+# With --dist loadgroup each group runs in one process, which starts one Spark session for
+# it: two groups of about equal time let two processes share the Spark tests (a Spark run
+# waits on its job scheduler more than on the CPU, so two sessions on 2 cores overlap well)
+SECOND_SESSION = pytest.mark.xdist_group("spark-gates")
 
 
 @pytest.fixture(scope="module")
@@ -81,6 +85,7 @@ def test_spark_writes_the_bytes_duckdb_writes(case: str, tmp_path: Path, spark: 
         assert _outputs(on_spark) == outputs
 
 
+@SECOND_SESSION
 @pytest.mark.parametrize("case", SAFETY_CASES)
 def test_the_safety_gates_on_spark_refuse_what_duckdb_refuses(case: str, tmp_path: Path,
                                                                spark: object) -> None:
@@ -102,6 +107,7 @@ def test_the_safety_gates_on_spark_refuse_what_duckdb_refuses(case: str, tmp_pat
         assert {"hallucinated_file_path", "benchmark_contamination"} <= refused
 
 
+@SECOND_SESSION
 def test_spark_on_a_demo_lakehouse_with_every_fault_and_its_datasets(tmp_path: Path, spark: object) -> None:
     from distill_duck.demo import FAULT_KINDS, write_demo
 
@@ -129,6 +135,7 @@ def test_spark_on_a_demo_lakehouse_with_every_fault_and_its_datasets(tmp_path: P
             "llamafactory/preference.train.jsonl"} <= set(built["spark"])
 
 
+@SECOND_SESSION
 def test_a_chain_of_near_duplicates_settles_in_input_order_on_spark(tmp_path: Path, spark: object) -> None:
     # SPEC 12.5: each text differs from the one before by three words (similarity about
     # 0.86) and from the one before that by six (about 0.73). In input order: a is
@@ -155,6 +162,7 @@ def test_a_chain_of_near_duplicates_settles_in_input_order_on_spark(tmp_path: Pa
     assert exported.count("\n") == 2
 
 
+@SECOND_SESSION
 def test_evaluation_files_are_read_the_same_way_on_spark(tmp_path: Path, spark: object) -> None:
     # SPEC 12.3: a BOM, CRLF, a key given twice, trailing text, a line that is not UTF-8,
     # non-string values, blank lines, a file outside the root, two items sharing an n-gram,

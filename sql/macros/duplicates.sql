@@ -106,6 +106,12 @@ nodes AS {{ reused() }} (
 candidates AS {{ reused() }} (
     {{ band_candidates('nodes') }}
 ),
+compared AS MATERIALIZED (
+    -- this run's texts in a candidate pair, found before their texts are: a run whose
+    -- candidates are few (or none) reads few evidence texts, not every one of them
+    SELECT id, partition, evidence_run_id FROM judged
+    WHERE id IN (SELECT later FROM candidates UNION ALL SELECT earlier FROM candidates)
+),
 candidate_texts AS MATERIALIZED (
     -- the words of the texts that take part in a candidate pair, and only of those
     SELECT id, words, list_distinct(shingle_hashes(wh)) AS hashed
@@ -114,12 +120,11 @@ candidate_texts AS MATERIALIZED (
         FROM (SELECT id, text_words(text) AS words
         FROM (
             SELECT j.id, {{ 'coalesce(s.redacted, e.text)' if redact_secrets else 'e.text' }} AS text
-            FROM judged AS j
+            FROM compared AS j
             JOIN evidence AS e ON e.partition = j.partition AND e.run_id = j.evidence_run_id
 {%- if redact_secrets %}
             LEFT JOIN text_secrets AS s ON s.partition = j.partition AND s.run_id = j.evidence_run_id
 {%- endif %}
-            WHERE j.id IN (SELECT later FROM candidates UNION ALL SELECT earlier FROM candidates)
             UNION ALL
             SELECT id, CASE WHEN content IS NOT NULL THEN content ELSE response END
             FROM {{ output_rows('output_paths', {'id': 'VARCHAR', 'content': 'VARCHAR', 'response': 'VARCHAR'}, filename=true) }}
