@@ -73,23 +73,24 @@ def bare_scan(root: Path) -> float:
     return statistics.median(passes[1:])
 
 
-def export_all(root: Path, *flags: str) -> tuple[float, float, dict]:
-    """(seconds, peak RSS in MiB, summary) of one `distill-duck export-all` subprocess."""
-    elapsed, rss, done = distill_duck("export-all", "--root", str(root), "--recorded-at", RECORDED_AT,
-                                      "--json", *flags)
-    return elapsed, rss, json.loads(done.stdout)
+def export_all(root: Path, *flags: str) -> tuple[float, float, dict, float]:
+    """(seconds, peak RSS in MiB, summary, MiB written) of one `distill-duck export-all`
+    subprocess."""
+    elapsed, rss, done, written = distill_duck("export-all", "--root", str(root), "--recorded-at",
+                                               RECORDED_AT, "--json", *flags)
+    return elapsed, rss, json.loads(done.stdout), written
 
 
 def distill_duck(*args: str, ok: tuple[int, ...] = (0,)
-                 ) -> tuple[float, float, subprocess.CompletedProcess[str]]:
-    """(seconds, peak RSS in MiB, finished process) of one `distill-duck` subprocess; an
-    exit code not in `ok` stops the benchmark."""
+                 ) -> tuple[float, float, subprocess.CompletedProcess[str], float]:
+    """(seconds, peak RSS in MiB, finished process, MiB written) of one `distill-duck`
+    subprocess; an exit code not in `ok` stops the benchmark."""
     started = time.perf_counter()
-    done, rss = peak_rss([sys.executable, "-m", "distill_duck", *args], cwd=HERE.parent)
+    done, rss, written = peak_rss([sys.executable, "-m", "distill_duck", *args], cwd=HERE.parent)
     elapsed = time.perf_counter() - started
     if done.returncode not in ok:
         raise SystemExit(f"distill-duck {' '.join(args)} failed: {done.stderr[-500:]}")
-    return elapsed, rss, done
+    return elapsed, rss, done, written
 
 
 def other_commands(root: Path) -> None:
@@ -101,7 +102,7 @@ def other_commands(root: Path) -> None:
         for args in (["health", "--root", str(root)],
                      ["dataset", str(Path(tmp) / "out"), "--root", str(root)]):
             # (health exits 1 when it finds violations)
-            elapsed, rss, done = distill_duck(*args, ok=(0, 1))
+            elapsed, rss, done, _written = distill_duck(*args, ok=(0, 1))
             print(f"\n{args[0]} on {root.name}: {elapsed:.2f} s, peak RSS {rss:,.0f} MiB (target <= 2048 MiB)"
                   + ("" if done.returncode == 0 else " (it found violations)"))
 
@@ -185,11 +186,12 @@ def measure(runs: int, repeat: int, base: Path, flags: tuple[str, ...]) -> dict:
     for _ in range(repeat):
         scans.append(bare_scan(root))
         clean_outputs(root)
-        t, r, summary = export_all(root, *flags)
+        t, r, summary, written = export_all(root, *flags)
         firsts.append(t)
         rss.append(r)
         models = latest_models(root)
-        t2, r2, again = export_all(root, *flags)
+        kept = bytes_kept(root)
+        t2, r2, again, _written = export_all(root, *flags)
         reruns.append(t2)
         rss.append(r2)
         assert again["rag"]["records_exported"] == 0, "the re-run exported again"
@@ -198,7 +200,36 @@ def measure(runs: int, repeat: int, base: Path, flags: tuple[str, ...]) -> dict:
         "runs": runs, "bytes": size, "records": summary["rag"]["records_read"], "flags": flags,
         "bare_scan_s": median_of(scans), "export_all_s": median_of(firsts), "rerun_s": median_of(reruns),
         "peak_rss_mib": max(rss + [day_rss]), "new_day_s": day_s, "models": models,
+        "written_mib": written, "kept_mib": kept,
     }
+
+
+# where a first run leaves what it wrote (everything else it wrote is removed at the end:
+# the scratch database, spill files, staged copies)
+KEPT = {"exports": ("exports",), "warehouse": ("warehouse.duckdb", "warehouse.duckdb.wal"),
+        "input cache": (".distill_duck/input_cache.duckdb", ".distill_duck/input_cache.duckdb.wal"),
+        "reports and digests": ("reports", ".distill_duck/file_facts.json")}
+
+
+def bytes_kept(root: Path) -> dict[str, float]:
+    """MiB of each kind of file a finished run keeps under the root."""
+    def size(path: Path) -> int:
+        if path.is_dir():
+            return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+        return path.stat().st_size if path.exists() else 0
+    return {kind: sum(size(root / rel) for rel in rels) / 2**20 for kind, rels in KEPT.items()}
+
+
+def bytes_written(results: list[dict]) -> None:
+    """How many times a first run writes each byte of its input, and where it goes."""
+    for r in results:
+        mode = "default gates" if not r["flags"] else " ".join(r["flags"])
+        kept = r["kept_mib"]
+        scratch = r["written_mib"] - sum(kept.values())
+        print(f"\nbytes written by a first run, corpus-{r['runs']} ({mode}): {r['written_mib']:,.0f} MiB"
+              f" for {r['bytes'] / 2**20:,.0f} MiB of input ({r['written_mib'] / (r['bytes'] / 2**20):.1f}x);"
+              " kept: " + ", ".join(f"{k} {v:,.0f} MiB" for k, v in kept.items())
+              + f"; written and removed again (scratch tables, spill, staged lines) {scratch:,.0f} MiB")
 
 
 def new_day(root: Path, runs: int, flags: tuple[str, ...] = ()) -> tuple[float, float]:
@@ -215,7 +246,7 @@ def new_day(root: Path, runs: int, flags: tuple[str, ...] = ()) -> tuple[float, 
             dst.write_bytes(src.read_bytes().replace(b'"run_id":"', b'"run_id":"day-')
                             .replace(b'"evidence_run_id":"', b'"evidence_run_id":"day-'))
     try:
-        t, rss, summary = export_all(root, *flags)
+        t, rss, summary, _written = export_all(root, *flags)
         assert summary["rag"]["records_exported"] > 0, "the new day exported nothing"
     finally:
         for kind in ("scored-runs", "evidence"):
@@ -236,7 +267,7 @@ def python_baseline(runs: int, repeat: int, base: Path) -> None:
             clean_outputs(root)
             if name == "baseline":
                 started = time.perf_counter()
-                done, _rss = peak_rss([sys.executable, str(HERE / "baseline.py"), str(root),
+                done, _rss, _written = peak_rss([sys.executable, str(HERE / "baseline.py"), str(root),
                                        "--recorded-at", RECORDED_AT], cwd=HERE.parent)
                 if done.returncode != 0:
                     raise SystemExit(f"bench/baseline.py failed: {done.stderr[-500:]}")
@@ -300,6 +331,7 @@ def main() -> int:
         print(f"\nscaling {small['runs']:,} -> {big['runs']:,} runs: time grew {growth:.2f}x as fast as the"
               " records (1.00 = linear)")
     safety_gates(results)
+    bytes_written(results)
     baseline_runs = min(args.runs) if args.baseline_runs is None else args.baseline_runs
     if baseline_runs:
         python_baseline(baseline_runs, args.repeat, args.corpus_dir)

@@ -21,12 +21,11 @@ from distill_duck.demo import write_demo
 from tests.conftest import RECORDED_AT
 
 # slow: runs in concurrent processes holding the lock
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow,
+              pytest.mark.skipif(not Path("/proc/locks").exists(), reason="needs Linux /proc/locks")]
 
 LOCK = ".distill_duck/lock"
 EXPORT = ("export-all", "--recorded-at", RECORDED_AT, "--json")
-
-pytestmark = pytest.mark.skipif(not Path("/proc/locks").exists(), reason="needs Linux /proc/locks")
 
 
 def run_cli(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:

@@ -17,7 +17,7 @@ from tests.conftest import RECORDED_AT
 def _peak_rss_mb(args: list[str], env: dict[str, str]) -> tuple[int, float, str]:
     """Exit code, peak RSS (MiB) and stdout of one child process (bench/peak_rss.py says
     why the test's own memory must not count)."""
-    done, rss = measure([sys.executable, "-m", "distill_duck", *args], env=env)
+    done, rss, _written = measure([sys.executable, "-m", "distill_duck", *args], env=env)
     return done.returncode, rss, done.stdout + done.stderr
 
 
