@@ -30,6 +30,11 @@ def _bind(con: duckdb.DuckDBPyConnection, values: dict[str, Any]) -> dict[str, A
     return values
 
 
+def root_prefix(root: Path) -> str:
+    """The `root_prefix` variable for files under `root`: what root_relative() cuts off."""
+    return str(root).rstrip("/") + "/"
+
+
 def set_inputs(con: duckdb.DuckDBPyConnection, lake: Lakehouse, exporters: Exporters,
                output_files: Sequence[str], safety: SafetyGates | None = None,
                scratch_dir: Path | None = None, recorded_at: str | None = None) -> tuple[list[str], Bound]:
@@ -39,7 +44,7 @@ def set_inputs(con: duckdb.DuckDBPyConnection, lake: Lakehouse, exporters: Expor
     safety = safety or SafetyGates()
     manifest = safety.manifest_file(scratch_dir or lake.root / ".distill_duck")
     bound = _bind(con, {
-        "root_prefix": str(lake.root).rstrip("/") + "/",
+        "root_prefix": root_prefix(lake.root),
         # the run's recorded_at (SPEC 3), bound rather than rendered: the models' SQL is then
         # the same text on every run, and parsed once per process
         "recorded_at": recorded_at or now_iso(),

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import duckdb
 
+from distill_duck.bindings import root_prefix
 from distill_duck.lakehouse import Lakehouse, file_stat
 from distill_duck.runner import Model, Project
 from distill_duck.sqlquote import bind_variables, ident, lit
@@ -102,8 +103,7 @@ class InputCache:
                     if todo:  # (a reader of no files at all may refuse to run)
                         con.execute(f"INSERT INTO {table} {model.sql}")
                 con.execute(f"CREATE OR REPLACE TABLE {files} (file VARCHAR, fingerprint VARCHAR)")
-                con.execute(f"INSERT INTO {files} SELECT unnest(?::VARCHAR[]), unnest(?::VARCHAR[])",
-                            [list(prints), list(prints.values())])
+                _keep(con, files, prints)
         finally:
             # downstream models see every file again
             bind_variables(con, {variable: paths})
@@ -129,7 +129,7 @@ class InputCache:
                 variable = str(model.config.files)
                 paths = list(self.bound[variable])
                 bind_variables(con, {variable: [staged[rel] for rel in targets],
-                                     "root_prefix": str(stage_dir).rstrip("/") + "/"})
+                                     "root_prefix": root_prefix(stage_dir)})
                 try:
                     # a file's rows are a set: a line repeating one already there adds none
                     table = self._tables(model)[0]
@@ -144,5 +144,10 @@ class InputCache:
                 files = self._tables(model)[1]
                 prints = self._fingerprints({rel: lake.path(rel) for rel in targets}, model)
                 con.execute(f"DELETE FROM {files} WHERE file IN (SELECT unnest(?::VARCHAR[]))", [targets])
-                con.execute(f"INSERT INTO {files} SELECT unnest(?::VARCHAR[]), unnest(?::VARCHAR[])",
-                            [list(prints), list(prints.values())])
+                _keep(con, files, prints)
+
+
+def _keep(con: duckdb.DuckDBPyConnection, files: str, prints: Mapping[str, str]) -> None:
+    """Record the fingerprint of each file (root-relative name -> fingerprint)."""
+    con.execute(f"INSERT INTO {files} SELECT unnest(?::VARCHAR[]), unnest(?::VARCHAR[])",
+                [list(prints), list(prints.values())])
