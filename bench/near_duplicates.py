@@ -52,14 +52,14 @@ def main() -> int:
     con.execute(
         """
         CREATE TABLE texts AS
-        SELECT id, array_to_string(w, ' ') AS text, NULL::BIGINT AS copy_of, false AS keep_shingles FROM base
+        SELECT id, array_to_string(w, ' ') AS text, NULL::BIGINT AS copy_of FROM base
         UNION ALL
         SELECT ? + p AS id,
             array_to_string(list_transform(w, lambda x, k:
                 CASE WHEN hash(p, k, 'edit') % 1000 < (p % 40) * 2
                     THEN 'edit' || hash(p, k) % 1000000 ELSE x END),
                 ' ') AS text,
-            p % ? AS copy_of, false
+            p % ? AS copy_of
         FROM range(?) t(p) JOIN base ON base.id = p % ?""",
         [args.texts, args.texts, args.planted, args.texts],
     )

@@ -507,6 +507,35 @@ def test_threshold_flag_and_pairs_of_near_identical_texts(lakehouse: Path) -> No
     assert summary["rag"]["safety_gates"]["near_duplicate"]["threshold"] == 0.6
 
 
+def test_a_pairs_two_texts_are_near_duplicates_exactly_at_the_threshold(lakehouse: Path) -> None:
+    """SPEC 12.5 for pairs: chosen against rejected, each pair its own task. Long texts (all
+    32 hash ranges of the signature filled: the signature settles the pairs far apart) and
+    short ones (20 words: compared exactly whatever their signatures say), at similarities
+    on both sides of 0.8: exactly the pairs at or above it are near_duplicate."""
+    texts, categories, tasks, sims = {}, {}, {}, {}
+    for i, (n, changes) in enumerate([(200, c) for c in (1, 2, 4, 6, 8, 10, 14, 30, 100)]
+                                     + [(20, 1), (20, 2), (20, 3)]):
+        base = filler(100 + i, n).split()
+        chosen = " ".join(base)
+        rejected = (variant(base, changes, seed=i) if n > 20
+                    else " ".join(base[:-changes] + [f"end{k}" for k in range(changes)]))
+        texts[f"c{i}"], texts[f"r{i}"] = chosen, rejected
+        categories[f"r{i}"] = "rejected"
+        tasks[f"c{i}"] = tasks[f"r{i}"] = f"t:{i}"
+        sims[f"c{i}"] = jaccard(chosen, rejected)
+    assert any(0.75 < s < 0.8 for s in sims.values()) and any(0.8 <= s < 0.85 for s in sims.values())
+    assert any(s >= 0.8 for rid, s in sims.items() if int(rid[1:]) >= 9)  # a short pair above it
+    lake_of(lakehouse, texts, categories=categories, tasks=tasks)
+    export_json(lakehouse, "export-all", "--no-duplicate-gate")
+    near = {r["source_record"]["chosen_run_id"]: r["errors"][0] for r in output_rows(lakehouse, Q_PREF)
+            if r["reason"] == "near_duplicate"}
+    assert set(near) == {rid for rid, s in sims.items() if s >= 0.8}, sims
+    for rid, error in near.items():
+        assert f"{sims[rid]:.2f}".rstrip("0") in error, (error, sims[rid])
+    exported = {r["chosen_run_id"] for r in output_rows(lakehouse, PREF)}
+    assert exported == {rid for rid, s in sims.items() if s < 0.8}
+
+
 def test_no_safety_gates_turns_every_gate_off(lakehouse: Path) -> None:
     text = filler(1) + " " + SECRETS["aws_access_key"]
     lake_of(lakehouse, {"a": text, "b": text})

@@ -3,6 +3,7 @@
 {% from 'macros/outcomes.sql' import outcomes, placed %}
 {% from 'macros/rows.sql' import row_validation %}
 {% from 'macros/safety.sql' import safety_refusals %}
+{% from 'macros/duplicates.sql' import maybe_close %}
 WITH gated AS (
     SELECT *,
         js_trim(coalesce(chosen_text, '')) AS chosen_trimmed,
@@ -80,10 +81,10 @@ safe AS (
 {%- if gates.duplicate_content or gates.near_duplicate %}
         -- each text's fingerprint, computed once however many pairs it is in
         fc.content_key AS chosen_key, fr.content_key AS rejected_key,
-        fc.shingle_set AS chosen_shingles, fr.shingle_set AS rejected_shingles
+        fc.sig AS chosen_sig, fr.sig AS rejected_sig
 {%- else %}
         NULL::HUGEINT AS chosen_key, NULL::HUGEINT AS rejected_key,
-        NULL::UBIGINT[] AS chosen_shingles, NULL::UBIGINT[] AS rejected_shingles
+        NULL::UBIGINT[] AS chosen_sig, NULL::UBIGINT[] AS rejected_sig
 {%- endif %}
     FROM placed AS c
 {%- if gates.duplicate_content or gates.near_duplicate %}
@@ -107,23 +108,23 @@ near AS (
     -- SPEC 12.5 for pairs: chosen and rejected compared with each other (DPO learns nothing
     -- from two near-identical texts)
 {%- if gates.near_duplicate %}
-    -- hashed shingles settle most pairs; those at or above the threshold are compared
-    -- exactly (see shingle_hashes), each step on the columns of the one before (a macro
-    -- argument is pasted in: words inside the shingle macro would be split again per use)
-    SELECT * EXCLUDE (compared, close_by_hash, chosen_words, rejected_words, chosen_exact, rejected_exact),
-        CASE WHEN compared THEN CASE WHEN close_by_hash THEN jaccard(chosen_exact, rejected_exact) ELSE 0.0 END END
+    -- the MinHash signatures settle most pairs (maybe_close: the two texts of a pair are
+    -- rarely alike); the others are compared exactly, each step on the columns of the one
+    -- before (a macro argument is pasted in: words inside the shingle macro would be split
+    -- again per use)
+    SELECT * EXCLUDE (compared, signatures_close, chosen_words, rejected_words, chosen_exact, rejected_exact),
+        CASE WHEN compared THEN CASE WHEN signatures_close THEN jaccard(chosen_exact, rejected_exact) ELSE 0.0 END END
             AS pair_similarity
     FROM (
         SELECT *,
-            CASE WHEN close_by_hash THEN text_shingles(chosen_words) END AS chosen_exact,
-            CASE WHEN close_by_hash THEN text_shingles(rejected_words) END AS rejected_exact
+            CASE WHEN signatures_close THEN text_shingles(chosen_words) END AS chosen_exact,
+            CASE WHEN signatures_close THEN text_shingles(rejected_words) END AS rejected_exact
         FROM (
             SELECT *,
-                CASE WHEN close_by_hash THEN text_words(chosen_out) END AS chosen_words,
-                CASE WHEN close_by_hash THEN text_words(rejected_out) END AS rejected_words
+                CASE WHEN signatures_close THEN text_words(chosen_out) END AS chosen_words,
+                CASE WHEN signatures_close THEN text_words(rejected_out) END AS rejected_words
             FROM (
-                SELECT *, compared AND jaccard(chosen_shingles, rejected_shingles) >= {{ lit(near_duplicate_threshold) }}
-                    AS close_by_hash
+                SELECT *, compared AND {{ maybe_close('chosen_sig', 'rejected_sig') }} AS signatures_close
                 FROM (
                     SELECT *, judged AND secret_errors IS NULL AND missing_paths IS NULL
                         AND contamination IS NULL AS compared
@@ -158,7 +159,7 @@ checked AS (
     -- the texts live on only inside row_json: this table is written to disk, and every
     -- extra copy of two texts per candidate costs more than any check here
     SELECT * EXCLUDE (chosen_text, rejected_text, chosen_trimmed, rejected_trimmed, chosen_out, rejected_out,
-            chosen_key, rejected_key, chosen_shingles, rejected_shingles, refused),
+            chosen_key, rejected_key, chosen_sig, rejected_sig, refused),
 {%- if gates.duplicate_content %}
         -- (the fingerprint's key is the trimmed text's: content keys trim)
         CASE WHEN before_id_reason IS NULL THEN {'c': chosen_key, 'r': rejected_key} END AS pair_key,

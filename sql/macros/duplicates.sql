@@ -7,6 +7,26 @@
 {#- the signature positions two candidates must agree on to be compared (see band_candidates) -#}
 {% macro min_agreeing() %}{{ ((near_duplicate_threshold - 0.3) * 32) | round(0, 'ceil') | int }}{% endmacro %}
 {#-
+  Jinja macro: whether the two texts of a preference pair, with MinHash signatures `a` and
+  `b` (columns), may be near duplicates, so that their shingles must be compared exactly:
+  their signatures agree on at least min_agreeing() of 32 positions (as band_candidates
+  asks of candidates), or either is a short text (fewer than `short_ranges` of the 32 hash
+  ranges hold a shingle: its filled positions repeat the values of few ranges, so its
+  agreement is an estimate from few samples, and its exact comparison is cheap), or a
+  signature is missing. Values of different ranges differ, so a signature's distinct
+  values count its ranges. The two texts of a pair are rarely alike: most pairs are
+  settled here, without splitting their words again.
+-#}
+{% set short_ranges = 16 %}
+{% macro maybe_close(a, b) -%}
+{%- if min_agreeing() | int > 0 -%}
+coalesce(agreeing({{ a }}, {{ b }}) >= {{ lit(min_agreeing() | int) }}
+    OR len(list_distinct({{ a }})) < {{ lit(short_ranges) }} OR len(list_distinct({{ b }})) < {{ lit(short_ranges) }}, true)
+{%- else -%}
+true
+{%- endif -%}
+{%- endmacro %}
+{#-
   Jinja macro: the near-duplicate candidate pairs among `nodes` (a relation: id, ord,
   bands, sig; ord the input order {'file', 'line'}, and {'file': '', 'line': -1} for the
   rows already exported, which come before all), as earlier, later, earlier_ord,

@@ -19,10 +19,10 @@
 {% endset %}
 {{ config(materialized='incremental', files='output_paths', appended=true) }}
 WITH texts AS (
-    SELECT file, id, text, false AS keep_shingles FROM {{ rows }}
+    SELECT file, id, text FROM {{ rows }}
     WHERE text IS NOT NULL AND list_contains({{ lit(exporters.dataset_files) }}, file)
 )
-SELECT f.* EXCLUDE (shingle_set), NULL::HUGEINT AS chosen_key, NULL::HUGEINT AS rejected_key
+SELECT f.*, NULL::HUGEINT AS chosen_key, NULL::HUGEINT AS rejected_key
 FROM ({{ fingerprints('texts', ['file', 'id'], memo='fingerprint_memo') }}) AS f
 UNION ALL
 SELECT file, id, NULL, NULL, NULL, NULL, content_key(chosen), content_key(rejected)

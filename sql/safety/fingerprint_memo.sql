@@ -9,4 +9,4 @@
 {% from 'macros/fingerprints.sql' import fingerprints %}
 {{ config(materialized='memo', key='text_digest') }}
 SELECT text_digest, content_key, bands, sig
-FROM ({{ fingerprints("(SELECT NULL::VARCHAR AS k, NULL::VARCHAR AS text, false AS keep_shingles WHERE false)", ['k']) }})
+FROM ({{ fingerprints("(SELECT NULL::VARCHAR AS k, NULL::VARCHAR AS text WHERE false)", ['k']) }})

@@ -5,7 +5,7 @@
 -- already exported is skipped by its id, never judged again). Most of a lakehouse is
 -- neither, and on a night's run almost nothing is: the secret search (secret_candidates)
 -- and the fingerprints (text_fingerprints) look at these texts only.
--- keep_shingles: a preference candidate's text, whose shingle set each pair compares.
+-- in_pair: a text of a preference candidate.
 {% from 'macros/categories.sql' import rag_allowed, sft_allowed with context %}
 {% from 'macros/instructions.sql' import sft_has_shape %}
 WITH old AS (
@@ -16,7 +16,7 @@ new_pairs AS (
     SELECT * FROM preference_candidates
     WHERE pair_id(chosen_run_id, rejected_run_id, task_id) NOT IN (SELECT id FROM old)
 )
-SELECT partition, run_id, bool_or(pair) AS keep_shingles
+SELECT partition, run_id, bool_or(pair) AS in_pair
 FROM (
     -- a record RAG or SFT may export (its category, and SFT's instruction shape)
     SELECT partition, evidence_run_id AS run_id, false AS pair FROM scored_with_evidence

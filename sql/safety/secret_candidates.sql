@@ -10,4 +10,4 @@ SELECT e.partition, e.run_id, e.text
 FROM evidence AS e
 JOIN gate_texts AS g USING (partition, run_id)
 WHERE e.text IS NOT NULL
-    AND CASE WHEN g.keep_shingles IS NOT NULL THEN regexp_matches(e.text, {{ lit(full | join('|')) }}) END
+    AND CASE WHEN g.in_pair IS NOT NULL THEN regexp_matches(e.text, {{ lit(full | join('|')) }}) END

@@ -10,8 +10,7 @@
 {% from 'macros/fingerprints.sql' import fingerprints %}
 {% set source %}
 (
-    SELECT e.partition, e.run_id, {{ 'coalesce(s.redacted, e.text)' if redact_secrets else 'e.text' }} AS text,
-        g.keep_shingles
+    SELECT e.partition, e.run_id, {{ 'coalesce(s.redacted, e.text)' if redact_secrets else 'e.text' }} AS text
     FROM evidence AS e
 {%- if redact_secrets %}
     LEFT JOIN text_secrets AS s USING (partition, run_id)
